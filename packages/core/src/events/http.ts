@@ -1,0 +1,75 @@
+// http.request / http.response: complete HTTP messages, made by processor-http from capture.*,
+// read by processor-providers. Internal between stages.
+import type { ConnInfo, OispEvent } from '../event.ts';
+
+/** Header name (lower-case) -> values in order (repeated headers kept). */
+export type HttpHeaders = Record<string, string[]>;
+
+/** One parsed stream event (SSE event, NDJSON line, JSON-array element, WebSocket message). */
+export interface HttpStreamEvent {
+  /** RFC 3339 ns timestamp of the chunk that completed this event. */
+  ts: string;
+  /** SSE `event:` field. */
+  event?: string;
+  /** SSE `id:` field. */
+  id?: string;
+  /** The event's payload as text (SSE data lines joined with \n; an NDJSON line; a JSON element). */
+  data: string;
+  /** For WebSocket messages: which side sent it. */
+  direction?: 'egress' | 'ingress';
+}
+
+export interface HttpBody {
+  /** Decoded (after Content-Encoding) body as UTF-8 text when it is text, else base64 in `base64`. */
+  text?: string;
+  base64?: string;
+  /** Bytes on the wire (before content decoding) and after decoding. */
+  wire_bytes: number;
+  decoded_bytes: number;
+  /** Content-Encoding that was removed, when there was one. */
+  encoding?: string;
+  /** The body was cut at max_body_bytes. */
+  truncated?: boolean;
+  /** Decoding failed; the body is kept raw (base64) and this says why. */
+  decode_error?: string;
+}
+
+interface HttpMessageBase {
+  /** Pairs a request with its response: `${conn.id}:${sequence}`. */
+  exchange_id: string;
+  conn: ConnInfo;
+  /** HTTP version as seen: '1.0', '1.1', '2'. */
+  http_version: string;
+  headers: HttpHeaders;
+  body?: HttpBody;
+  /** Parsed stream events when the body is a stream (SSE, NDJSON, JSON array, WebSocket). */
+  stream?: { format: 'sse' | 'ndjson' | 'json_array' | 'websocket'; events: HttpStreamEvent[] };
+  /** RFC 3339 ns of the first and last byte of this message. */
+  first_byte_ts: string;
+  last_byte_ts: string;
+  /** The message did not complete: the connection closed or a gap cut it. */
+  aborted?: boolean;
+  /** Bytes lost inside this message (capture gaps). */
+  bytes_lost?: number;
+}
+
+export interface HttpRequest extends HttpMessageBase {
+  method: string;
+  /** Request target as sent (path and query, or absolute form). */
+  url: string;
+  /** Host header (or :authority), else SNI, else remote address. */
+  host?: string;
+}
+
+export interface HttpResponse extends HttpMessageBase {
+  status: number;
+  reason?: string;
+  /** The request's method and url, repeated so a response can be read alone. */
+  method?: string;
+  url?: string;
+  host?: string;
+  trailers?: HttpHeaders;
+}
+
+export type HttpRequestEvent = OispEvent<'http.request', HttpRequest>;
+export type HttpResponseEvent = OispEvent<'http.response', HttpResponse>;
