@@ -18,6 +18,14 @@ export interface Host {
   reportFatalError(error: Error): void;
   /** Every configured component id, by kind (read-only). */
   readonly componentIds: Readonly<Record<ComponentKind, readonly string[]>>;
+  /**
+   * For finite receivers (e.g. one that replays a file): "I have emitted everything and every
+   * `next.consume` I made has resolved". Call it once, after the last awaited consume; calling it
+   * again does nothing. The service resolves its `whenDone` once every receiver has reported done,
+   * and the CLI then shuts down (draining processors and exporters). Receivers that run until shut
+   * down (live capture) never call it. Each component gets its own Host, so the call is attributed.
+   */
+  reportDone(): void;
 }
 
 export interface Component {
