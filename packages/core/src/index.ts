@@ -7,3 +7,4 @@ export type * from './telemetry.ts';
 export type * from './events/http.ts';
 export type * from './events/ai.ts';
 export type * from './events/system.ts';
+export * from './schema/index.ts';
