@@ -1,0 +1,374 @@
+// One captured connection: both directions reassembled and parsed, its role (which side sends
+// requests), and the strict in-order pairing of requests with responses.
+import { deriveEvent } from '@oisp/core';
+import type { CaptureData, ComponentTelemetry, ConnInfo, HttpHeaders, HttpRequest, HttpResponse, OispEvent } from '@oisp/core';
+import { Http1Parser, type BodyFraming, type MessageHead, type MessageKind, type ParserHandler } from './http1-parser.ts';
+import { MessageBuilder } from './message-builder.ts';
+import type { MemoryAccount } from './memory-account.ts';
+import { Reassembler, type ChunkOrigin } from './reassembler.ts';
+
+export type Direction = 'egress' | 'ingress';
+type Origin = ChunkOrigin<OispEvent>;
+
+export interface ConnectionOptions {
+  maxBodyBytes: number;
+  maxHeaderBytes: number;
+  /** Out-of-order bytes one direction may hold while it waits for a hole to fill. */
+  maxReorderBytes: number;
+  /** Most requests waiting for their responses (pipelining depth). */
+  maxPendingExchanges: number;
+  decodeServerSide: boolean;
+  memory: MemoryAccount;
+  telemetry: ComponentTelemetry;
+  /** Where finished http.* events go (the processor's output batch). */
+  emit(event: OispEvent): void;
+}
+
+interface Exchange {
+  n: number;
+  method?: string;
+  url?: string;
+  host?: string;
+  requestEmitted: boolean;
+  /** A response that ended before its request did waits here, so a request always comes first. */
+  heldResponse: OispEvent | null;
+}
+
+interface Side {
+  reassembler: Reassembler<OispEvent>;
+  parser: Http1Parser<OispEvent>;
+  message: MessageBuilder<OispEvent> | null;
+  /** The exchange the message in flight belongs to (null for an interim 1xx response). */
+  exchange: Exchange | null;
+}
+
+export class Connection {
+  readonly id: string;
+  conn: ConnInfo;
+  /** Event time (ms) of the last chunk, for the idle timeout and eviction. */
+  lastActivityMs: number;
+  /** client: the captured process sends the requests; server: it receives them. */
+  role: 'client' | 'server' | undefined;
+  /** Given up (bad input, skipped server side, tunnel): data is ignored until close. */
+  skipped = false;
+  readonly #opts: ConnectionOptions;
+  readonly #sides: Record<Direction, Side>;
+  #pending: Exchange[] = [];
+  #sequence = 0;
+
+  constructor(conn: ConnInfo, nowMs: number, opts: ConnectionOptions) {
+    this.id = conn.id;
+    this.conn = conn;
+    this.lastActivityMs = nowMs;
+    this.#opts = opts;
+    this.#sides = { egress: this.#makeSide('egress'), ingress: this.#makeSide('ingress') };
+  }
+
+  /** Bytes held by this connection's parsers, messages and reorder buffers. */
+  get heldBytes(): number {
+    let n = 0;
+    for (const side of Object.values(this.#sides)) {
+      n += side.reassembler.pendingBytes + side.parser.heldBytes + (side.message?.heldBytes ?? 0);
+    }
+    return n;
+  }
+
+  data(event: OispEvent<'capture.data', CaptureData>, nowMs: number): void {
+    this.lastActivityMs = nowMs;
+    if (this.skipped) return;
+    const d = event.data;
+    this.conn = d.conn;
+    const side = this.#sides[d.direction === 'ingress' ? 'ingress' : 'egress'];
+    side.reassembler.push(d.offset, d.data, { event, ts: event.ts }, d.bytes_lost ?? 0);
+  }
+
+  /** End of batch: holes still open are losses. */
+  flush(): void {
+    if (this.skipped) return;
+    this.#sides.egress.reassembler.flush();
+    if (this.skipped) return;
+    this.#sides.ingress.reassembler.flush();
+  }
+
+  /** The connection is gone: close-delimited bodies end, anything else in flight is aborted. */
+  close(event: OispEvent): void {
+    if (!this.skipped) {
+      const origin: Origin = { event, ts: event.ts };
+      this.flush();
+      // Requests first, so an aborted request comes out before a response waiting for it.
+      for (const direction of this.#requestDirectionFirst()) {
+        if (this.skipped) break;
+        this.#sides[direction].parser.close(origin);
+      }
+      for (const ex of this.#pending) this.#emitHeld(ex);
+    }
+    this.#dropAll();
+  }
+
+  #requestDirectionFirst(): Direction[] {
+    return this.role === 'server' ? ['ingress', 'egress'] : ['egress', 'ingress'];
+  }
+
+  #makeSide(direction: Direction): Side {
+    const side = {} as Side;
+    const handler: ParserHandler<OispEvent> = {
+      head: (head, first, last) => this.#onHead(direction, side, head, first, last),
+      body: (bytes, origin) => side.message?.body(bytes, origin),
+      end: (origin, trailers) => this.#onEnd(side, origin, trailers),
+      abort: (lost, origin) => this.#onAbort(side, lost, origin),
+      headLost: () => this.#onHeadLost(direction, side),
+      error: (kind, detail) => this.#giveUp(kind, detail),
+    };
+    side.parser = new Http1Parser(handler, this.#opts.memory, this.#opts.maxHeaderBytes);
+    side.reassembler = new Reassembler<OispEvent>(
+      {
+        data: (bytes, origin) => side.parser.feed(bytes, origin),
+        gap: (lost, origin) => {
+          this.#opts.telemetry.add('bytes_lost', lost);
+          side.parser.gap(lost, origin);
+        },
+      },
+      this.#opts.memory,
+      this.#opts.maxReorderBytes,
+    );
+    side.message = null;
+    side.exchange = null;
+    return side;
+  }
+
+  #requestDirection(): Direction | undefined {
+    if (this.role === undefined) return undefined;
+    return this.role === 'client' ? 'egress' : 'ingress';
+  }
+
+  #onHead(direction: Direction, side: Side, head: MessageHead, first: Origin, last: Origin): BodyFraming | null {
+    if (this.role === undefined) {
+      // The side that sends the first request is the client.
+      const egressSendsRequests = (direction === 'egress') === (head.kind === 'request');
+      this.role = egressSendsRequests ? 'client' : 'server';
+      const reqDir: Direction = egressSendsRequests ? 'egress' : 'ingress';
+      this.#sides[reqDir].parser.expect = 'request';
+      this.#sides[reqDir === 'egress' ? 'ingress' : 'egress'].parser.expect = 'response';
+      if (this.role === 'server' && !this.#opts.decodeServerSide) {
+        this.#opts.telemetry.add('server_side_connections_skipped');
+        this.#skip();
+        return null;
+      }
+    } else if (this.#requestDirection() !== (head.kind === 'request' ? direction : other(direction))) {
+      this.#giveUp('unexpected_message', `a ${head.kind} on the ${direction} side`);
+      return null;
+    }
+    return head.kind === 'request' ? this.#onRequestHead(side, head, first, last) : this.#onResponseHead(side, head, first, last);
+  }
+
+  #onRequestHead(side: Side, head: MessageHead, first: Origin, last: Origin): BodyFraming | null {
+    const framing = requestFraming(head);
+    if (typeof framing === 'string') {
+      this.#giveUp(framing, `request ${head.method} ${head.url}`);
+      return null;
+    }
+    if (this.#pending.length >= this.#opts.maxPendingExchanges) {
+      this.#giveUp('pipeline_too_deep', `more than ${this.#opts.maxPendingExchanges} requests without a response`);
+      return null;
+    }
+    const ex: Exchange = {
+      n: this.#sequence++,
+      method: head.method,
+      url: head.url,
+      host: head.headers.host?.[0] ?? this.conn.sni ?? (this.conn.remote ? `${this.conn.remote.ip}:${this.conn.remote.port}` : undefined),
+      requestEmitted: false,
+      heldResponse: null,
+    };
+    this.#pending.push(ex);
+    side.exchange = ex;
+    side.message = new MessageBuilder(head, first, last, false, { maxBodyBytes: this.#opts.maxBodyBytes, memory: this.#opts.memory });
+    return framing;
+  }
+
+  #onResponseHead(side: Side, head: MessageHead, first: Origin, last: Origin): BodyFraming | null {
+    const status = head.status!;
+    if (status >= 100 && status < 200 && status !== 101) {
+      // 100 Continue and other interim responses: not the answer, the final response follows.
+      this.#opts.telemetry.add('interim_responses');
+      side.exchange = null;
+      side.message = null;
+      return { type: 'none' };
+    }
+    // Strictly in order: the oldest request without a response owns this response.
+    const ex = this.#pending.find((e) => !e.heldResponse);
+    let exchange: Exchange;
+    if (ex) exchange = ex;
+    else {
+      // A response to a request never seen (capture started mid-connection, or it was lost).
+      this.#opts.telemetry.add('responses_without_request');
+      exchange = { n: this.#sequence++, requestEmitted: true, heldResponse: null };
+    }
+    const framing = responseFraming(head, exchange.method);
+    if (typeof framing === 'string') {
+      this.#giveUp(framing, `response ${status}`);
+      return null;
+    }
+    side.exchange = exchange;
+    const streamed = framing.type === 'chunked' || framing.type === 'close';
+    side.message = new MessageBuilder(head, first, last, streamed, { maxBodyBytes: this.#opts.maxBodyBytes, memory: this.#opts.memory });
+    return framing;
+  }
+
+  #onEnd(side: Side, origin: Origin, trailers?: HttpHeaders): void {
+    const message = side.message;
+    const exchange = side.exchange;
+    side.message = null;
+    side.exchange = null;
+    if (!message || !exchange) return; // interim response
+    this.#emit(message, exchange, false, origin, trailers);
+    if (message.head.kind === 'response' && (message.head.status === 101 || (exchange.method === 'CONNECT' && message.head.status! < 300))) {
+      // Not HTTP from here on (WebSocket, a tunnel): stop parsing both sides.
+      this.#opts.telemetry.add('upgraded_connections');
+      this.#skip();
+    }
+  }
+
+  #onAbort(side: Side, lost: number, origin: Origin): void {
+    const message = side.message;
+    const exchange = side.exchange;
+    side.message = null;
+    side.exchange = null;
+    if (!message || !exchange) return;
+    message.lose(lost);
+    this.#emit(message, exchange, true, origin);
+  }
+
+  #onHeadLost(direction: Direction, side: Side): void {
+    side.message?.release();
+    side.message = null;
+    side.exchange = null;
+    if (direction === this.#requestDirection() || this.role === undefined) {
+      this.#opts.telemetry.add('requests_lost');
+      return;
+    }
+    // The response being read belonged to the oldest waiting request: that exchange is over.
+    this.#opts.telemetry.add('responses_lost');
+    const ex = this.#pending.find((e) => !e.heldResponse);
+    if (ex) this.#retire(ex);
+  }
+
+  #emit(message: MessageBuilder<OispEvent>, exchange: Exchange, aborted: boolean, origin: Origin, trailers?: HttpHeaders): void {
+    const parts = message.finish(aborted);
+    message.release();
+    const exchangeId = `${this.id}:${exchange.n}`;
+    const head = message.head;
+    if (head.kind === 'request') {
+      const data: HttpRequest = { exchange_id: exchangeId, conn: this.conn, method: head.method!, url: head.url!, host: exchange.host, ...parts };
+      if (data.host === undefined) delete data.host;
+      this.#opts.telemetry.add('http_requests');
+      this.#opts.emit(deriveEvent(message.first.event, 'http.request', data));
+      exchange.requestEmitted = true;
+      if (exchange.heldResponse) {
+        this.#opts.emit(exchange.heldResponse);
+        exchange.heldResponse = null;
+        this.#retire(exchange);
+      }
+      return;
+    }
+    const data: HttpResponse = {
+      exchange_id: exchangeId,
+      conn: this.conn,
+      status: head.status!,
+      reason: head.reason,
+      method: exchange.method,
+      url: exchange.url,
+      host: exchange.host,
+      ...parts,
+      trailers,
+    };
+    for (const key of ['reason', 'method', 'url', 'host', 'trailers'] as const) if (data[key] === undefined) delete data[key];
+    this.#opts.telemetry.add('http_responses');
+    const event = deriveEvent(message.first.event, 'http.response', data);
+    if (exchange.requestEmitted) {
+      this.#opts.emit(event);
+      this.#retire(exchange);
+    } else {
+      exchange.heldResponse = event;
+    }
+  }
+
+  /** A held response whose request never completed still comes out (at close). */
+  #emitHeld(ex: Exchange): void {
+    if (ex.heldResponse) {
+      this.#opts.emit(ex.heldResponse);
+      ex.heldResponse = null;
+    }
+  }
+
+  #retire(ex: Exchange): void {
+    const i = this.#pending.indexOf(ex);
+    if (i >= 0) this.#pending.splice(i, 1);
+  }
+
+  /** Bad input: count it, and ignore this connection until it closes. */
+  #giveUp(kind: string, detail: string): void {
+    if (this.skipped) return;
+    this.#opts.telemetry.error(kind, { conn: this.id, detail });
+    this.#skip();
+  }
+
+  #skip(): void {
+    this.skipped = true;
+    this.#dropAll();
+  }
+
+  #dropAll(): void {
+    for (const side of Object.values(this.#sides)) {
+      side.reassembler.discard();
+      side.parser.kill();
+      side.message?.release();
+      side.message = null;
+      side.exchange = null;
+    }
+    this.#pending = [];
+  }
+}
+
+function other(direction: Direction): Direction {
+  return direction === 'egress' ? 'ingress' : 'egress';
+}
+
+/** Transfer-Encoding codings, lower-case, in order. */
+function transferCodings(headers: HttpHeaders): string[] | undefined {
+  const te = headers['transfer-encoding'];
+  if (!te) return undefined;
+  return te.flatMap((v) => v.split(',')).map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
+}
+
+/** Content-Length as a number; 'bad' when invalid or conflicting, undefined when absent. */
+function contentLength(headers: HttpHeaders): number | 'bad' | undefined {
+  const cl = headers['content-length'];
+  if (!cl) return undefined;
+  const values = new Set(cl.flatMap((v) => v.split(',')).map((v) => v.trim()));
+  if (values.size !== 1) return 'bad';
+  const [v] = values;
+  if (!/^\d{1,15}$/.test(v)) return 'bad';
+  return Number(v);
+}
+
+function requestFraming(head: MessageHead): BodyFraming | string {
+  const te = transferCodings(head.headers);
+  if (te) return te[te.length - 1] === 'chunked' ? { type: 'chunked' } : 'bad_transfer_encoding';
+  const cl = contentLength(head.headers);
+  if (cl === 'bad') return 'bad_content_length';
+  return cl === undefined ? { type: 'none' } : { type: 'length', length: cl };
+}
+
+function responseFraming(head: MessageHead, method: string | undefined): BodyFraming | string {
+  const status = head.status!;
+  if (status === 101) return { type: 'tunnel' };
+  if (method === 'CONNECT' && status >= 200 && status < 300) return { type: 'tunnel' };
+  if (method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)) return { type: 'none' };
+  const te = transferCodings(head.headers);
+  if (te) return te[te.length - 1] === 'chunked' ? { type: 'chunked' } : { type: 'close' };
+  const cl = contentLength(head.headers);
+  if (cl === 'bad') return 'bad_content_length';
+  return cl === undefined ? { type: 'close' } : { type: 'length', length: cl };
+}
+
+export type { MessageKind };

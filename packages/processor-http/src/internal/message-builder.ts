@@ -1,0 +1,215 @@
+// Collects one HTTP message (head, body bytes, stream events) and turns it into the payload of an
+// http.request / http.response event when it ends. Every byte it keeps is in the memory account.
+import type { HttpBody, HttpHeaders, HttpStreamEvent } from '@oisp/core';
+import type { MessageHead } from './http1-parser.ts';
+import type { MemoryAccount } from './memory-account.ts';
+import type { ChunkOrigin } from './reassembler.ts';
+import { decodeContent, parseContentEncoding } from './content-decoding.ts';
+import { isTextualType, mediaType, utf8Text } from './body-text.ts';
+import { JsonArrayParser, NdjsonParser, SseParser, type StreamEventOut, type StreamParser } from './stream-parsers.ts';
+
+export interface BuilderLimits {
+  maxBodyBytes: number;
+  memory: MemoryAccount;
+}
+
+/** Fields common to requests and responses, ready for the event payload. */
+export interface MessageParts {
+  http_version: string;
+  headers: HttpHeaders;
+  body?: HttpBody;
+  stream?: { format: 'sse' | 'ndjson' | 'json_array'; events: HttpStreamEvent[] };
+  first_byte_ts: string;
+  last_byte_ts: string;
+  aborted?: boolean;
+  bytes_lost?: number;
+}
+
+const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/json-seq']);
+
+export class MessageBuilder<E> {
+  readonly head: MessageHead;
+  readonly first: ChunkOrigin<E>;
+  #lastTs: string;
+  readonly #limits: BuilderLimits;
+  readonly #media: string;
+  readonly #codings: string[];
+  /** JSON bodies of streamed framing may be JSON-array streams: decided at the first body byte. */
+  #maybeJsonArray: boolean;
+  #pieces: Uint8Array[] = [];
+  #kept = 0;
+  #wire = 0;
+  #truncated = false;
+  #lost = 0;
+  #stream: StreamParser | null = null;
+  #events: HttpStreamEvent[] = [];
+  #held = 0;
+
+  constructor(head: MessageHead, first: ChunkOrigin<E>, last: ChunkOrigin<E>, streamedFraming: boolean, limits: BuilderLimits) {
+    this.head = head;
+    this.first = first;
+    this.#lastTs = last.ts;
+    this.#limits = limits;
+    this.#media = mediaType(head.headers['content-type']?.[0]);
+    this.#codings = parseContentEncoding(head.headers['content-encoding']);
+    this.#maybeJsonArray = false;
+    if (head.kind === 'response') {
+      if (this.#media === 'text/event-stream') this.#stream = new SseParser();
+      else if (NDJSON_TYPES.has(this.#media)) this.#stream = new NdjsonParser();
+      else if (streamedFraming && (this.#media === 'application/json' || this.#media.endsWith('+json'))) this.#maybeJsonArray = true;
+    }
+  }
+
+  get heldBytes(): number {
+    return this.#held;
+  }
+
+  body(bytes: Uint8Array, origin: ChunkOrigin<E>): void {
+    if (bytes.length === 0) return;
+    this.#lastTs = origin.ts;
+    this.#wire += bytes.length;
+    if (this.#truncated) return;
+    let keep = bytes;
+    const room = this.#limits.maxBodyBytes - this.#kept;
+    if (keep.length > room) {
+      keep = keep.subarray(0, room);
+      this.#truncated = true;
+    }
+    if (keep.length === 0) return;
+    if (!this.#limits.memory.reserve(keep.length)) {
+      this.#truncated = true;
+      return;
+    }
+    this.#held += keep.length;
+    this.#pieces.push(keep);
+    this.#kept += keep.length;
+    if (this.#maybeJsonArray) {
+      this.#maybeJsonArray = false;
+      if (firstNonSpace(keep) === 0x5b && this.#codings.length === 0) this.#stream = new JsonArrayParser();
+    }
+    // Encoded streams are parsed after decoding, at the end (their events then share its time).
+    if (this.#stream && this.#codings.length === 0) this.#streamPush(keep, origin.ts);
+  }
+
+  /** A capture gap cut this message. */
+  lose(lost: number): void {
+    this.#lost += lost;
+    if (this.#wire > 0 || lost > 0) this.#truncated = true;
+  }
+
+  /** The payload fields. `aborted`: the message did not complete. */
+  finish(aborted: boolean): MessageParts {
+    const parts: MessageParts = {
+      http_version: this.head.version,
+      headers: this.head.headers,
+      first_byte_ts: this.first.ts,
+      last_byte_ts: this.#lastTs,
+    };
+    if (this.#wire > 0) {
+      const body = this.#finishBody(aborted);
+      parts.body = body.body;
+      if (body.decoded && this.#codings.length > 0) this.#parseDecodedStream(body.decoded);
+    }
+    if (this.#stream) {
+      if (!aborted) for (const ev of this.#stream.end()) this.#addEvent(ev, this.#lastTs);
+      parts.stream = { format: this.#stream.format, events: this.#events };
+    }
+    if (aborted) parts.aborted = true;
+    if (this.#lost > 0) parts.bytes_lost = this.#lost;
+    return parts;
+  }
+
+  /** Let go of everything held (after finish, or when the message is dropped). */
+  release(): void {
+    this.#limits.memory.release(this.#held);
+    this.#held = 0;
+    this.#pieces = [];
+    this.#events = [];
+    this.#stream = null;
+  }
+
+  #finishBody(aborted: boolean): { body: HttpBody; decoded?: Uint8Array } {
+    const raw = this.#pieces.length === 1 ? this.#pieces[0] : Buffer.concat(this.#pieces);
+    const cut = this.#truncated || aborted;
+    const result = decodeContent(raw, this.#codings, this.#limits.maxBodyBytes, cut);
+    const body: HttpBody = { wire_bytes: this.#wire, decoded_bytes: result.bytes.length };
+    if (result.encoding !== undefined) body.encoding = result.encoding;
+    if (this.#truncated || result.capped) body.truncated = true;
+    if (result.error !== undefined) {
+      body.decode_error = result.error;
+      body.base64 = toBase64(raw);
+      body.decoded_bytes = raw.length;
+      return { body };
+    }
+    const text = isTextualType(this.#media) ? utf8Text(result.bytes, cut || result.capped === true) : undefined;
+    if (text !== undefined) body.text = text;
+    else body.base64 = toBase64(result.bytes);
+    return { body, decoded: result.bytes };
+  }
+
+  #parseDecodedStream(decoded: Uint8Array): void {
+    let parser: StreamParser | null = null;
+    if (this.head.kind !== 'response') return;
+    if (this.#media === 'text/event-stream') parser = new SseParser();
+    else if (NDJSON_TYPES.has(this.#media)) parser = new NdjsonParser();
+    else if ((this.#media === 'application/json' || this.#media.endsWith('+json')) && firstNonSpace(decoded) === 0x5b) {
+      parser = new JsonArrayParser();
+    }
+    if (!parser) return;
+    this.#stream = parser;
+    this.#streamPush(decoded, this.#lastTs);
+  }
+
+  #streamPush(bytes: Uint8Array, ts: string): void {
+    const stream = this.#stream!;
+    const before = stream.heldBytes;
+    const events = stream.push(bytes);
+    for (const ev of events) this.#addEvent(ev, ts);
+    this.#adjust(stream.heldBytes - before);
+  }
+
+  #addEvent(ev: StreamEventOut, ts: string): void {
+    const size = ev.data.length + (ev.event?.length ?? 0) + (ev.id?.length ?? 0);
+    if (!this.#limits.memory.reserve(size)) {
+      this.#truncated = true;
+      return;
+    }
+    this.#held += size;
+    const out: HttpStreamEvent = { ts, data: ev.data };
+    if (ev.event !== undefined) out.event = ev.event;
+    if (ev.id !== undefined) out.id = ev.id;
+    this.#events.push(out);
+  }
+
+  /** Follow the stream parser's own buffer in the account (it may shrink or grow). */
+  #adjust(delta: number): void {
+    if (delta > 0) {
+      if (this.#limits.memory.reserve(delta)) this.#held += delta;
+      else {
+        // No room for the parser's pending line: stop parsing this stream.
+        this.#truncated = true;
+        const held = this.#stream!.heldBytes;
+        this.#stream = null;
+        this.#adjustRelease(held - delta);
+      }
+    } else if (delta < 0) this.#adjustRelease(-delta);
+  }
+
+  #adjustRelease(n: number): void {
+    if (n <= 0) return;
+    this.#limits.memory.release(n);
+    this.#held -= n;
+  }
+}
+
+function firstNonSpace(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return b;
+  }
+  return -1;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
