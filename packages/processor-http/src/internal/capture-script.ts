@@ -35,7 +35,9 @@ export class CaptureScript {
     return this.write('ingress', bytes, split);
   }
 
-  chunk(direction: 'egress' | 'ingress', data: Uint8Array, lost = 0): this {
+  chunk(direction: 'egress' | 'ingress', bytes: Uint8Array, lost = 0): this {
+    // A plain Uint8Array view: serializeEvent turns it into base64 (a Buffer would serialise via toJSON).
+    const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#offset[direction] += lost;
     const payload: CaptureData = { conn: this.conn, direction, offset: this.#offset[direction], data };
     if (lost > 0) payload.bytes_lost = lost;

@@ -253,7 +253,7 @@ export class Connection {
   }
 
   #emit(message: MessageBuilder<OispEvent>, exchange: Exchange, aborted: boolean, origin: Origin, trailers?: HttpHeaders): void {
-    const parts = message.finish(aborted);
+    const parts = message.finish(aborted, aborted ? undefined : origin.ts);
     message.release();
     const exchangeId = `${this.id}:${exchange.n}`;
     const head = message.head;

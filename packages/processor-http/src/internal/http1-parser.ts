@@ -93,6 +93,7 @@ export class Http1Parser<E> {
   #trailerBytes = 0;
   #resyncTail: Uint8Array = new Uint8Array(0);
   #held = 0;
+  #lastOrigin: ChunkOrigin<E> | null = null;
 
   constructor(handler: ParserHandler<E>, memory: MemoryAccount, maxHeaderBytes: number) {
     this.#handler = handler;
@@ -115,6 +116,7 @@ export class Http1Parser<E> {
   }
 
   feed(bytes: Uint8Array, origin: ChunkOrigin<E>): void {
+    this.#lastOrigin = origin;
     let pos = 0;
     const n = bytes.length;
     while (pos < n) {
@@ -224,8 +226,9 @@ export class Http1Parser<E> {
   close(origin: ChunkOrigin<E>): void {
     switch (this.#state) {
       case enum_.bodyClose:
+        // The body ended with the last bytes before the close.
         this.#state = enum_.start;
-        this.#handler.end(origin);
+        this.#handler.end(this.#lastOrigin ?? origin);
         break;
       case enum_.head:
         this.#handler.headLost();
@@ -243,6 +246,7 @@ export class Http1Parser<E> {
 
   /** Stop parsing for good and let go of what is held. */
   kill(): void {
+    this.#lastOrigin = null;
     this.#dropHead();
     this.#dropLine();
     this.#dropTrailers();

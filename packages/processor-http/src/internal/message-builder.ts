@@ -94,11 +94,13 @@ export class MessageBuilder<E> {
   /** A capture gap cut this message. */
   lose(lost: number): void {
     this.#lost += lost;
-    if (this.#wire > 0 || lost > 0) this.#truncated = true;
+    if (lost > 0) this.#truncated = true;
   }
 
-  /** The payload fields. `aborted`: the message did not complete. */
-  finish(aborted: boolean): MessageParts {
+  /** The payload fields. `aborted`: the message did not complete; `endTs`: time of the chunk that ended it. */
+  finish(aborted: boolean, endTs?: string): MessageParts {
+    // A message that ended: its last byte is in the chunk that ended it (chunked framing included).
+    if (!aborted && endTs !== undefined) this.#lastTs = endTs;
     const parts: MessageParts = {
       http_version: this.head.version,
       headers: this.head.headers,
