@@ -50,7 +50,7 @@ export class Reassembler<E> {
     if (bytesLost > 0) {
       // The receiver says bytes are missing right before this chunk. When its offsets skip the
       // lost bytes the hole shows in the offsets; when they do not, move past it here.
-      if (offset === this.#next) this.#gapTo(this.#next + bytesLost, origin);
+      if (offset === this.#next) this.#sink.gap(bytesLost, origin);
       else if (offset > this.#next && this.#pending.length === 0) this.#gapTo(offset, origin);
     }
     if (offset <= this.#next) {
