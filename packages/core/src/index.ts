@@ -8,3 +8,5 @@ export type * from './events/http.ts';
 export type * from './events/ai.ts';
 export type * from './events/system.ts';
 export * from './schema/index.ts';
+export * from './service/index.ts';
+export * from './telemetry/index.ts';
