@@ -10,3 +10,4 @@ export type * from './events/system.ts';
 export * from './schema/index.ts';
 export * from './service/index.ts';
 export * from './telemetry/index.ts';
+export * from './logging.ts';

@@ -385,3 +385,20 @@ test('events reach the exporter in order through the whole pipeline', async () =
   assert.deepEqual(w.sinks.get('e')!.events.map((e) => e.data.exit_code), sent.map((e) => e.data.exit_code));
   assert.equal(w.sinks.get('e')!.batches.length, 20, 'empty batches are not passed on');
 });
+
+test('the service serves its counters on service::telemetry::metrics::address and closes it at shutdown', async () => {
+  const w = new World();
+  const config = collectorConfig({ a: { receivers: ['r'], processors: ['example_filter'], exporters: ['e'] } }, { telemetry: { logs: { level: 'info' }, metrics: { address: '127.0.0.1:0' } } });
+  const svc = service(config, w.receiver('r'), w.processor('example_filter', 'drop'), w.exporter('e'));
+  assert.equal(svc.metricsUrl, undefined);
+  await svc.start();
+  await w.receivers.get('r')!.next.consume(events(10));
+  const url = svc.metricsUrl!;
+  const text = await (await fetch(url)).text();
+  assert.match(text, /^oisp_component_emitted_events_total\{component="r",kind="receiver"\} 10$/m);
+  assert.match(text, /^oisp_component_accepted_events_total\{component="example_filter",kind="processor"\} 10$/m);
+  assert.match(text, /^oisp_component_dropped_events_total\{component="example_filter",kind="processor",reason="filtered"\} 5$/m);
+  assert.match(text, /^oisp_component_accepted_events_total\{component="e",kind="exporter"\} 5$/m);
+  await svc.shutdown();
+  await assert.rejects(fetch(url), 'closed on shutdown');
+});
