@@ -60,6 +60,7 @@ class World {
   readonly seen = new Map<string, Batch[]>();
   failStart = new Set<string>();
   failShutdown = new Set<string>();
+  hangShutdown = new Set<string>();
   sinkOptions = new Map<string, ConstructorParameters<typeof SinkConsumer>[0]>();
 
   #created(id: string) {
@@ -76,6 +77,7 @@ class World {
       },
       shutdown: async () => {
         this.log.push(`shutdown ${id}`);
+        if (this.hangShutdown.has(id)) await new Promise(() => {});
         if (this.failShutdown.has(id)) throw new Error(`flush of ${id} failed`);
       },
     };
@@ -401,4 +403,17 @@ test('the service serves its counters on service::telemetry::metrics::address an
   assert.match(text, /^oisp_component_accepted_events_total\{component="e",kind="exporter"\} 5$/m);
   await svc.shutdown();
   await assert.rejects(fetch(url), 'closed on shutdown');
+});
+
+test('a shutdown that never finishes is reported after its time budget, and the rest still shut down', async () => {
+  const w = new World();
+  w.hangShutdown.add('r');
+  const svc = service(collectorConfig({ a: { receivers: ['r'], processors: ['p'], exporters: ['e'] } }), w.receiver('r'), w.processor('p'), w.exporter('e'));
+  await svc.start();
+  const t0 = performance.now();
+  const summary = await svc.shutdown({ timeoutMs: 150 });
+  const took = performance.now() - t0;
+  assert.ok(took >= 140 && took < 2000, `took ${took} ms`);
+  assert.deepEqual(w.log.slice(-3), ['shutdown r', 'shutdown p@a', 'shutdown e']);
+  assert.deepEqual(summary.errors, [{ id: 'r', kind: 'receiver', phase: 'shutdown', message: 'did not finish within 150 ms' }]);
 });

@@ -122,7 +122,7 @@ export class Service {
       } catch (err) {
         this.#errors.push({ id: node.id, kind: node.kind, phase: 'start', message: message(err) });
         node.logger.error({ err }, 'start failed; stopping what was started');
-        await this.#stopAll();
+        await this.#stopAll(this.#options.config.service.shutdown_timeout_ms);
         await this.#closeMetrics();
         this.#state = 'stopped';
         throw new Error(`${node.kind} "${node.id}" failed to start: ${message(err)}`, { cause: err });
@@ -134,14 +134,15 @@ export class Service {
   /**
    * Shuts everything down in order, awaiting each (they drain), and closes the metrics endpoint.
    * Errors are collected into the summary, never thrown. Idempotent: later calls get the same summary.
-   * Called while start is in progress, it waits for start to settle first.
+   * Called while start is in progress, it waits for start to settle first. `timeoutMs` (default
+   * service::shutdown_timeout_ms) bounds the wait for components that never finish (see #stopAll).
    */
-  shutdown(): Promise<ServiceSummary> {
+  shutdown(options: { timeoutMs?: number } = {}): Promise<ServiceSummary> {
     this.#stopping ??= (async () => {
       if (this.#starting) await this.#starting.catch(() => {});
       if (this.#state !== 'stopped') {
         this.#state = 'stopping';
-        await this.#stopAll();
+        await this.#stopAll(options.timeoutMs ?? this.#options.config.service.shutdown_timeout_ms);
         this.#state = 'stopped';
       }
       await this.#closeMetrics();
@@ -156,13 +157,34 @@ export class Service {
     await metrics?.close();
   }
 
-  async #stopAll(): Promise<void> {
+  /**
+   * Shuts every component down in order. With a time budget, a component still busy when its share
+   * runs out is reported and left behind, and the rest still get their turn (each at least a tenth
+   * of the budget, at most a second), so exporters flush what they hold even after a receiver hangs.
+   */
+  async #stopAll(timeoutMs?: number): Promise<void> {
+    const budget = typeof timeoutMs === 'number' && timeoutMs > 0 ? timeoutMs : undefined;
+    const deadline = budget === undefined ? undefined : Date.now() + budget;
+    const floor = budget === undefined ? 0 : Math.min(1000, budget / 10);
     for (const node of this.#shutdownOrder()) {
+      const allowed = deadline === undefined ? undefined : Math.max(deadline - Date.now(), floor);
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await node.component.shutdown();
+        const stopping = node.component.shutdown();
+        const outcome = await (allowed === undefined
+          ? stopping
+          : Promise.race([stopping, new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, allowed, 'timeout')))]));
+        if (outcome === 'timeout') {
+          stopping.catch(() => {}); // it may still fail later; nobody is waiting any more
+          const text = `did not finish within ${Math.round(allowed!)} ms`;
+          this.#errors.push({ id: node.id, kind: node.kind, phase: 'shutdown', message: text });
+          node.logger.error(`shutdown ${text}; going on without it`);
+        }
       } catch (err) {
         this.#errors.push({ id: node.id, kind: node.kind, phase: 'shutdown', message: message(err) });
         node.logger.error({ err }, 'shutdown failed');
+      } finally {
+        clearTimeout(timer);
       }
     }
   }
