@@ -42,6 +42,7 @@ const COUNTERS = [
   'requests_lost',
   'upgraded_connections',
   'connections_evicted',
+  'bodies_cut_at_memory_limit',
 ];
 
 const scenarios = fs

@@ -3,7 +3,7 @@
 import { deriveEvent } from '@oisp/core';
 import type { CaptureData, ComponentTelemetry, ConnInfo, HttpHeaders, HttpRequest, HttpResponse, OispEvent } from '@oisp/core';
 import { Http1Parser, type BodyFraming, type MessageHead, type MessageKind, type ParserHandler } from './http1-parser.ts';
-import { MessageBuilder } from './message-builder.ts';
+import { MessageBuilder, type BuilderLimits } from './message-builder.ts';
 import type { MemoryAccount } from './memory-account.ts';
 import { Reassembler, type ChunkOrigin } from './reassembler.ts';
 
@@ -55,12 +55,18 @@ export class Connection {
   readonly #sides: Record<Direction, Side>;
   #pending: Exchange[] = [];
   #sequence = 0;
+  readonly #builderLimits: BuilderLimits;
 
   constructor(conn: ConnInfo, nowMs: number, opts: ConnectionOptions) {
     this.id = conn.id;
     this.conn = conn;
     this.lastActivityMs = nowMs;
     this.#opts = opts;
+    this.#builderLimits = {
+      maxBodyBytes: opts.maxBodyBytes,
+      memory: opts.memory,
+      onMemoryLimit: () => opts.telemetry.add('bodies_cut_at_memory_limit'),
+    };
     this.#sides = { egress: this.#makeSide('egress'), ingress: this.#makeSide('ingress') };
   }
 
@@ -181,7 +187,7 @@ export class Connection {
     };
     this.#pending.push(ex);
     side.exchange = ex;
-    side.message = new MessageBuilder(head, first, last, false, { maxBodyBytes: this.#opts.maxBodyBytes, memory: this.#opts.memory });
+    side.message = new MessageBuilder(head, first, last, false, this.#builderLimits);
     return framing;
   }
 
@@ -210,7 +216,7 @@ export class Connection {
     }
     side.exchange = exchange;
     const streamed = framing.type === 'chunked' || framing.type === 'close';
-    side.message = new MessageBuilder(head, first, last, streamed, { maxBodyBytes: this.#opts.maxBodyBytes, memory: this.#opts.memory });
+    side.message = new MessageBuilder(head, first, last, streamed, this.#builderLimits);
     return framing;
   }
 

@@ -62,11 +62,11 @@ const MAX_CHUNK_LINE = 1024;
 const MAX_RESYNC_TAIL = 8192;
 
 const REQUEST_LINE = /^([A-Z][A-Z0-9_-]*) ([^\s]+) HTTP\/(1\.[01])$/;
-const STATUS_LINE = /^HTTP\/(1\.[01]) (\d{3})(?: (.*))?$/;
+const STATUS_LINE = /^HTTP\/(1\.[01]) ([1-9]\d\d)(?: (.*))?$/;
 const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/;
 const CHUNK_SIZE_LINE = /^([0-9a-fA-F]{1,12})[ \t]*(?:;.*)?$/;
 const RESYNC_REQUEST = /(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRACE) [^\s]+ HTTP\/1\.[01]\r?\n/;
-const RESYNC_RESPONSE = /HTTP\/1\.[01] \d{3}[ \r\n]/;
+const RESYNC_RESPONSE = /HTTP\/1\.[01] [1-9]\d\d[ \r\n]/;
 const RESYNC_CANDIDATE = /(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRACE) |HTTP\/1/;
 
 export class Http1Parser<E> {

@@ -11,6 +11,8 @@ import { JsonArrayParser, NdjsonParser, SseParser, type StreamEventOut, type Str
 export interface BuilderLimits {
   maxBodyBytes: number;
   memory: MemoryAccount;
+  /** Called when a body or stream is cut because max_buffered_bytes is reached. */
+  onMemoryLimit?: () => void;
 }
 
 /** Fields common to requests and responses, ready for the event payload. */
@@ -78,6 +80,7 @@ export class MessageBuilder<E> {
     if (keep.length === 0) return;
     if (!this.#limits.memory.reserve(keep.length)) {
       this.#truncated = true;
+      this.#limits.onMemoryLimit?.();
       return;
     }
     this.#held += keep.length;
@@ -174,6 +177,7 @@ export class MessageBuilder<E> {
     const size = ev.data.length + (ev.event?.length ?? 0) + (ev.id?.length ?? 0);
     if (!this.#limits.memory.reserve(size)) {
       this.#truncated = true;
+      this.#limits.onMemoryLimit?.();
       return;
     }
     this.#held += size;
@@ -190,6 +194,7 @@ export class MessageBuilder<E> {
       else {
         // No room for the parser's pending line: stop parsing this stream.
         this.#truncated = true;
+        this.#limits.onMemoryLimit?.();
         const held = this.#stream!.heldBytes;
         this.#stream = null;
         this.#adjustRelease(held - delta);
