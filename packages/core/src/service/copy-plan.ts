@@ -5,7 +5,7 @@
 // reading it (an exporter's queue) while the other changes it.
 
 export interface CopyPlan {
-  /** Per consumer: hand it structuredClone(batch) instead of the batch. */
+  /** Per consumer: hand it its own deep copy (cloneBatch) instead of the batch. */
   clone: boolean[];
   /**
    * Per consumer: the batch it receives is also held by someone else (read-only for it). A
