@@ -92,7 +92,9 @@ export function buildGraph(options: GraphOptions): Graph {
     if (p.receivers.length === 0) throw new Error(`service::pipelines::${name}::receivers: must list at least one receiver`);
     if (p.exporters.length === 0) throw new Error(`service::pipelines::${name}::exporters: must list at least one exporter`);
     const collect = (kind: ComponentKind, ids: string[], into: string[]) => {
-      for (const id of ids) {
+      for (const [i, id] of ids.entries()) {
+        // Listed twice, a component would see (or send) every batch twice.
+        if (ids.indexOf(id) !== i) throw new Error(`service::pipelines::${name}::${SECTION[kind]}: "${id}" is listed twice`);
         lookup(kind, id, name);
         if (!into.includes(id)) into.push(id);
       }

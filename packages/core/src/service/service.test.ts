@@ -368,6 +368,9 @@ test('graph errors name the config path', () => {
   assert.throws(() => service(config, w.receiver('r'), w.exporter('e')), { message: 'service::pipelines::a: references exporter "otlp/x" which is not configured' });
   const unknown = collectorConfig({ a: { receivers: ['r'], exporters: ['nope/2'] } });
   assert.throws(() => service(unknown, w.receiver('r')), { message: 'exporters::nope/2: unknown exporter type "nope"' });
+  const twice = collectorConfig({ a: { receivers: ['r'], processors: ['p'], exporters: ['e'] } });
+  twice.service.pipelines.a.processors.push('p');
+  assert.throws(() => service(twice, w.receiver('r'), w.processor('p'), w.exporter('e')), { message: 'service::pipelines::a::processors: "p" is listed twice' });
   const broken = defineExporter({ type: 'broken', stability: 'development', configSchema: schema, createDefaultConfig: () => ({}), capabilities: { mutatesData: false }, create: () => { throw new Error('path: must be writable'); } });
   assert.throws(() => service(collectorConfig({ a: { receivers: ['r'], exporters: ['broken'] } }), w.receiver('r'), broken), { message: 'exporters::broken: cannot create: path: must be writable' });
 });
@@ -416,4 +419,59 @@ test('a shutdown that never finishes is reported after its time budget, and the 
   assert.ok(took >= 140 && took < 2000, `took ${took} ms`);
   assert.deepEqual(w.log.slice(-3), ['shutdown r', 'shutdown p@a', 'shutdown e']);
   assert.deepEqual(summary.errors, [{ id: 'r', kind: 'receiver', phase: 'shutdown', message: 'did not finish within 150 ms' }]);
+});
+
+test('the CLI flow: a finite receiver replays, reports done, shutdown drains a buffering processor', async () => {
+  const replay = defineReceiver({
+    type: 'replay',
+    stability: 'development',
+    configSchema: schema,
+    createDefaultConfig: () => ({ batches: 50 }),
+    create: (_settings, config: { batches: number }, next) => {
+      let running: Promise<void> | undefined;
+      let stop = false;
+      return {
+        start: async (host) => {
+          running = (async () => {
+            for (let i = 0; i < config.batches && !stop; i++) {
+              await new Promise((r) => setImmediate(r));
+              await next.consume(events(20, i * 20));
+            }
+            host.reportDone();
+          })();
+        },
+        shutdown: async () => {
+          stop = true;
+          await running;
+        },
+      };
+    },
+  });
+  const holdUntilShutdown = defineProcessor({
+    type: 'hold',
+    stability: 'development',
+    configSchema: schema,
+    createDefaultConfig: () => ({}),
+    capabilities: { mutatesData: false },
+    create: (_settings, _config, next) => {
+      const held: Batch = [];
+      return {
+        start: async () => {},
+        shutdown: async () => {
+          if (held.length) await next.consume(held.splice(0));
+        },
+        consume: async (batch: Batch) => void held.push(...batch),
+      };
+    },
+  });
+  const w = new World();
+  w.sinkOptions.set('out', { delayMs: 1 });
+  const svc = service(collectorConfig({ a: { receivers: ['replay'], processors: ['hold'], exporters: ['out'] } }), replay, holdUntilShutdown, w.exporter('out'));
+  await svc.start();
+  await Promise.race([svc.whenDone, svc.whenFatal.then((e) => Promise.reject(e))]);
+  assert.equal(w.sinks.get('out')!.events.length, 0, 'everything is still held');
+  const summary = await svc.shutdown();
+  assert.equal(w.sinks.get('out')!.events.length, 1000);
+  assert.deepEqual(w.sinks.get('out')!.events.map((e) => e.data.exit_code), Array.from({ length: 1000 }, (_, i) => i));
+  assert.equal(svc.formatSummary(summary), 'oisp-collector: 1000 events in, 1000 out; out: 1000 written');
 });

@@ -116,6 +116,7 @@ export class Service {
   async #start(): Promise<void> {
     const address = this.#options.config.service.telemetry?.metrics?.address;
     if (address) this.#metrics = await startMetricsServer(address, () => renderPrometheus(this.telemetry), this.#logger);
+    const t0 = performance.now();
     for (const node of this.#startOrder()) {
       try {
         await node.component.start(this.#hostFor(node));
@@ -129,6 +130,11 @@ export class Service {
       }
     }
     this.#state = 'running';
+    const ids = this.componentIds;
+    this.#logger.info(
+      { pipelines: Object.keys(this.#options.config.service.pipelines), receivers: ids.receiver, processors: ids.processor, exporters: ids.exporter },
+      `started in ${Math.round(performance.now() - t0)} ms`,
+    );
   }
 
   /**
