@@ -466,7 +466,9 @@ test('the CLI flow: a finite receiver replays, reports done, shutdown drains a b
   });
   const w = new World();
   w.sinkOptions.set('out', { delayMs: 1 });
-  const svc = service(collectorConfig({ a: { receivers: ['replay'], processors: ['hold'], exporters: ['out'] } }), replay, holdUntilShutdown, w.exporter('out'));
+  const config = collectorConfig({ a: { receivers: ['replay'], processors: ['hold'], exporters: ['out'] } });
+  config.receivers.replay = { batches: 50 }; // the loader fills defaults; the service takes configs as given
+  const svc = service(config, replay, holdUntilShutdown, w.exporter('out'));
   await svc.start();
   await Promise.race([svc.whenDone, svc.whenFatal.then((e) => Promise.reject(e))]);
   assert.equal(w.sinks.get('out')!.events.length, 0, 'everything is still held');
