@@ -404,6 +404,7 @@ test('the service serves its counters on service::telemetry::metrics::address an
   assert.match(text, /^oisp_component_accepted_events_total\{component="example_filter",kind="processor"\} 10$/m);
   assert.match(text, /^oisp_component_dropped_events_total\{component="example_filter",kind="processor",reason="filtered"\} 5$/m);
   assert.match(text, /^oisp_component_accepted_events_total\{component="e",kind="exporter"\} 5$/m);
+  assert.match(text, /^oisp_build_info\{command="oisp-collector",version="0\.0\.0"\} 1$/m);
   await svc.shutdown();
   await assert.rejects(fetch(url), 'closed on shutdown');
 });

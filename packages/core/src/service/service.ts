@@ -53,6 +53,7 @@ export class Service {
     this.whenDone = new Promise((resolve) => (this.#resolveDone = resolve));
     this.whenFatal = new Promise((resolve) => (this.#resolveFatal = resolve));
     this.#graph = buildGraph({ ...options, telemetry: this.telemetry });
+    this.telemetry.registry.set('oisp_build_info', 1, { command: options.buildInfo.command, version: options.buildInfo.version });
     this.componentIds = this.#graph.componentIds;
     if (this.#graph.receivers.length === 0) this.#resolveDone();
   }

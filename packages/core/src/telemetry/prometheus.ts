@@ -64,7 +64,7 @@ export function renderPrometheus(telemetry: ServiceTelemetry): string {
 
   for (const metric of telemetry.registry.metrics()) {
     const name = metric.type === 'counter' && !metric.name.endsWith('_total') ? `${metric.name}_total` : metric.name;
-    out.family(name, metric.type, `Reported by components (${metric.name}).`, [...metric.series.values()].map((s) => [s.labels, s.value]));
+    out.family(name, metric.type, `${metric.name}: reported by a component (labels say which) or by the service.`, [...metric.series.values()].map((s) => [s.labels, s.value]));
   }
 
   const cpu = process.cpuUsage();
