@@ -1,6 +1,6 @@
 // The `http` processor: capture.data / capture.close in, http.request / http.response out.
 // Other events pass through untouched and in order; capture.* are consumed unless keep_raw.
-import type { Batch, CaptureClose, CaptureData, ComponentSettings, Consumer, OispEvent, Processor } from '@oisp/core';
+import type { Batch, CaptureClose, CaptureData, ComponentSettings, ComponentTelemetry, Consumer, OispEvent, Processor } from '@oisp/core';
 import type { HttpProcessorConfig } from './config.ts';
 import { Connection, type ConnectionOptions } from './internal/connection.ts';
 import { MemoryAccount } from './internal/memory-account.ts';
@@ -19,12 +19,25 @@ export class HttpProcessor implements Processor {
   #nowMs = 0;
   #lastSweepMs = 0;
   #shutDown = false;
+  /** Counters add up here during a batch and go to telemetry once at its end (the hot path stays cheap). */
+  readonly #counters: ComponentTelemetry;
+  readonly #pendingCounts = new Map<string, number>();
 
   constructor(settings: ComponentSettings, config: HttpProcessorConfig, next: Consumer) {
     this.#settings = settings;
     this.#config = config;
     this.#next = next;
     this.#memory = new MemoryAccount(config.max_buffered_bytes);
+    const telemetry = settings.telemetry;
+    this.#counters = {
+      add: (name, value = 1, labels) => {
+        if (labels) telemetry.add(name, value, labels);
+        else this.#pendingCounts.set(name, (this.#pendingCounts.get(name) ?? 0) + value);
+      },
+      error: (kind, detail) => telemetry.error(kind, detail),
+      dropped: (kind, count) => telemetry.dropped(kind, count),
+      gauge: (name, value, labels) => telemetry.gauge(name, value, labels),
+    };
     this.#connOptions = {
       maxBodyBytes: config.max_body_bytes,
       maxHeaderBytes: config.max_header_bytes,
@@ -32,7 +45,7 @@ export class HttpProcessor implements Processor {
       maxPendingExchanges: 64,
       decodeServerSide: config.decode_server_side,
       memory: this.#memory,
-      telemetry: settings.telemetry,
+      telemetry: this.#counters,
       emit: (event) => this.#out.push(event),
     };
   }
@@ -76,6 +89,7 @@ export class HttpProcessor implements Processor {
     }
     for (const c of touched) this.#guard(c, () => c.flush());
     this.#sweepIdle();
+    this.#flushCounts();
     this.#settings.telemetry.gauge('buffered_bytes', this.#memory.held);
     this.#settings.telemetry.gauge('open_connections', this.#connections.size);
     return this.#out;
@@ -87,8 +101,16 @@ export class HttpProcessor implements Processor {
     // Drain: what is in flight comes out aborted (close-delimited bodies complete).
     this.#out = [];
     for (const c of [...this.#connections.values()]) this.#closeConnection(c, undefined);
+    this.#flushCounts();
+    this.#settings.telemetry.gauge('buffered_bytes', this.#memory.held);
+    this.#settings.telemetry.gauge('open_connections', this.#connections.size);
     if (this.#out.length > 0) await this.#next.consume(this.#out);
     this.#out = [];
+  }
+
+  #flushCounts(): void {
+    for (const [name, value] of this.#pendingCounts) this.#settings.telemetry.add(name, value);
+    this.#pendingCounts.clear();
   }
 
   #onData(event: OispEvent<'capture.data', CaptureData>): Connection | undefined {
@@ -127,7 +149,7 @@ export class HttpProcessor implements Processor {
     let oldest: Connection | undefined;
     for (const c of this.#connections.values()) if (!oldest || c.lastActivityMs < oldest.lastActivityMs) oldest = c;
     if (!oldest) return;
-    this.#settings.telemetry.add('connections_evicted');
+    this.#counters.add('connections_evicted');
     this.#closeConnection(oldest, undefined);
   }
 
@@ -137,7 +159,7 @@ export class HttpProcessor implements Processor {
     const cutoff = this.#nowMs - this.#config.idle_timeout_ms;
     for (const c of [...this.#connections.values()]) {
       if (c.lastActivityMs < cutoff) {
-        this.#settings.telemetry.add('connections_idle_closed');
+        this.#counters.add('connections_idle_closed');
         this.#closeConnection(c, undefined);
       }
     }
@@ -160,9 +182,26 @@ export class HttpProcessor implements Processor {
   }
 }
 
+/** Event time in ms; Date.parse runs once per distinct second (timestamps of a batch share most of it). */
+let cachedSecond = '';
+let cachedSecondMs = 0;
 function eventTimeMs(event: OispEvent, fallback: number): number {
-  const ms = Date.parse(event.ts);
-  return Number.isFinite(ms) ? ms : fallback;
+  const ts = event.ts;
+  if (typeof ts !== 'string' || ts.length < 20) return fallback;
+  const second = ts.slice(0, 19);
+  if (second !== cachedSecond) {
+    const ms = Date.parse(`${second}Z`);
+    if (!Number.isFinite(ms)) return fallback;
+    cachedSecond = second;
+    cachedSecondMs = ms;
+  }
+  const frac = ts.charCodeAt(19) === 46 /* . */ ? Number(ts.slice(20, 23).padEnd(3, '0')) : 0;
+  // Only UTC (Z) timestamps take the fast path; others are parsed whole.
+  if (ts[ts.length - 1] !== 'Z' || !Number.isFinite(frac)) {
+    const ms = Date.parse(ts);
+    return Number.isFinite(ms) ? ms : fallback;
+  }
+  return cachedSecondMs + frac;
 }
 
 function syntheticClose(c: Connection, nowMs: number): OispEvent {

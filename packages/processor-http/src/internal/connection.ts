@@ -343,18 +343,22 @@ function other(direction: Direction): Direction {
 function transferCodings(headers: HttpHeaders): string[] | undefined {
   const te = headers['transfer-encoding'];
   if (!te) return undefined;
+  if (te.length === 1 && te[0].length === 7 && te[0].toLowerCase() === 'chunked') return ['chunked'];
   return te.flatMap((v) => v.split(',')).map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
 }
+
+const DIGITS = /^\d{1,15}$/;
 
 /** Content-Length as a number; 'bad' when invalid or conflicting, undefined when absent. */
 function contentLength(headers: HttpHeaders): number | 'bad' | undefined {
   const cl = headers['content-length'];
   if (!cl) return undefined;
+  if (cl.length === 1 && DIGITS.test(cl[0])) return Number(cl[0]);
+  // Repeated or comma-listed values are fine only when they all agree (RFC 9110 section 8.6).
   const values = new Set(cl.flatMap((v) => v.split(',')).map((v) => v.trim()));
   if (values.size !== 1) return 'bad';
   const [v] = values;
-  if (!/^\d{1,15}$/.test(v)) return 'bad';
-  return Number(v);
+  return DIGITS.test(v) ? Number(v) : 'bad';
 }
 
 function requestFraming(head: MessageHead): BodyFraming | string {

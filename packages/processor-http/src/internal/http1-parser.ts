@@ -58,12 +58,12 @@ type State = (typeof enum_)[keyof typeof enum_];
 const LF = 10;
 const CR = 13;
 const MAX_START_LINE = 8192;
+const CRLFCRLF = Buffer.from('\r\n\r\n');
 const MAX_CHUNK_LINE = 1024;
 const MAX_RESYNC_TAIL = 8192;
 
 const REQUEST_LINE = /^([A-Z][A-Z0-9_-]*) ([^\s]+) HTTP\/(1\.[01])$/;
 const STATUS_LINE = /^HTTP\/(1\.[01]) ([1-9]\d\d)(?: (.*))?$/;
-const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/;
 const CHUNK_SIZE_LINE = /^([0-9a-fA-F]{1,12})[ \t]*(?:;.*)?$/;
 const RESYNC_REQUEST = /(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRACE) [^\s]+ HTTP\/1\.[01]\r?\n/;
 const RESYNC_RESPONSE = /HTTP\/1\.[01] [1-9]\d\d[ \r\n]/;
@@ -291,6 +291,25 @@ export class Http1Parser<E> {
   /** Read head bytes from pos; returns the position after what it consumed. */
   #readHead(bytes: Uint8Array, pos: number, origin: ChunkOrigin<E>): number {
     const n = bytes.length;
+    if (this.#headBytes === 0) {
+      // Fast path: the whole head is in this chunk (the usual case): one native search, one decode.
+      const blank = Buffer.prototype.indexOf.call(bytes, CRLFCRLF, pos) as number;
+      if (blank >= 0 && blank + 4 - pos <= this.#maxHeaderBytes) {
+        const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const text = buf.toString('utf8', pos, blank + 4);
+        // A head ending in bare LFs ends earlier than this CRLFCRLF: leave it to the slow path.
+        if (text.indexOf('\n\n') < 0 && text.indexOf('\n\r\n') === text.length - 3) {
+          const lf = text.indexOf('\n');
+          if (lf > MAX_START_LINE) {
+            this.#fail('bad_start_line', `start line longer than ${MAX_START_LINE} bytes`);
+            return n;
+          }
+          if (!this.#checkLine(text.slice(0, text.charCodeAt(lf - 1) === CR ? lf - 1 : lf))) return n;
+          this.#completeHeadText(text, origin);
+          return blank + 4;
+        }
+      }
+    }
     let i = pos;
     let end = -1; // index just past the blank line ending the head
     let state = this.#headLineEnd;
@@ -354,7 +373,10 @@ export class Http1Parser<E> {
 
   #checkStartLine(): boolean {
     this.#startLineChecked = true;
-    const line = this.#headText().replace(/\r?\n$/, '');
+    return this.#checkLine(this.#headText().replace(/\r?\n$/, ''));
+  }
+
+  #checkLine(line: string): boolean {
     if (line.startsWith('PRI * HTTP/2')) {
       this.#fail('http2_unsupported', 'HTTP/2 connection preface');
       return false;
@@ -375,6 +397,10 @@ export class Http1Parser<E> {
 
   #completeHead(origin: ChunkOrigin<E>): void {
     const text = this.#headText('utf8');
+    this.#completeHeadText(text, origin);
+  }
+
+  #completeHeadText(text: string, origin: ChunkOrigin<E>): void {
     const first = this.#headFirst ?? origin;
     this.#dropHead();
     const head = parseHead(text);
@@ -433,6 +459,18 @@ export class Http1Parser<E> {
   }
 
   #readChunkSize(bytes: Uint8Array, pos: number): number {
+    if (this.#lineBytes === 0) {
+      // Fast path: the size line is whole in this chunk: read the hex digits in place.
+      const size = chunkSizeAt(bytes, pos);
+      if (size !== undefined) {
+        if (size.value === 0) this.#state = enum_.trailers;
+        else {
+          this.#state = enum_.chunkData;
+          this.#remaining = size.value;
+        }
+        return size.next;
+      }
+    }
     const r = this.#collectLine(bytes, pos, MAX_CHUNK_LINE, 'bad_chunk');
     if (r === -1) return bytes.length;
     if (r >= 0) return r;
@@ -532,11 +570,10 @@ function searchIndex(re: RegExp, text: string): number {
 
 /** Parse a complete head (start line + header lines + blank line). Returns a message on error. */
 export function parseHead(text: string): MessageHead | string {
-  const lines = text.split(/\r?\n/);
-  // The head ends with a blank line: drop it (and the empty string after the final LF).
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const startLine = lines[0] ?? '';
-  const headers = parseHeaderLines(lines.slice(1));
+  const firstLF = text.indexOf('\n');
+  const lineEnd = firstLF < 0 ? text.length : firstLF;
+  const startLine = text.slice(0, text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd);
+  const headers = parseHeaderBlock(text, firstLF < 0 ? text.length : firstLF + 1);
   if (typeof headers === 'string') return headers;
   const req = REQUEST_LINE.exec(startLine);
   if (req) return { kind: 'request', method: req[1], url: req[2], version: req[3], headers };
@@ -551,22 +588,81 @@ export function parseHead(text: string): MessageHead | string {
 
 /** Header lines -> lower-case name -> values in order. Returns a message on error. */
 export function parseHeaderLines(lines: string[]): HttpHeaders | string {
-  const headers: HttpHeaders = Object.create(null);
+  return parseHeaderBlock(lines.join('\n'), 0);
+}
+
+/** Header lines of `text` from `pos` (CRLF or LF ends a line; blank lines skipped). One pass, no split. */
+function parseHeaderBlock(text: string, pos: number): HttpHeaders | string {
+  const headers: HttpHeaders = {};
   let last: string[] | null = null;
-  for (const line of lines) {
-    if (line === '') continue;
-    if (line[0] === ' ' || line[0] === '\t') {
+  const len = text.length;
+  while (pos < len) {
+    let eol = text.indexOf('\n', pos);
+    if (eol < 0) eol = len;
+    const end = eol > pos && text.charCodeAt(eol - 1) === CR ? eol - 1 : eol;
+    const lineStart = pos;
+    pos = eol + 1;
+    if (end === lineStart) continue;
+    const c0 = text.charCodeAt(lineStart);
+    if (c0 === 32 || c0 === 9) {
       // obs-fold: a continuation of the previous header's value.
       if (!last) return 'header continuation without a header';
-      last[last.length - 1] += ' ' + line.trim();
+      last[last.length - 1] += ' ' + text.slice(lineStart, end).trim();
       continue;
     }
-    const m = HEADER_LINE.exec(line);
-    if (!m) return `bad header line ${JSON.stringify(line.slice(0, 80))}`;
-    const name = m[1].toLowerCase();
-    const values = headers[name] ?? (headers[name] = []);
-    values.push(m[2]);
-    last = values;
+    const colon = text.indexOf(':', lineStart);
+    if (colon <= lineStart || colon >= end || !isToken(text, lineStart, colon)) {
+      return `bad header line ${JSON.stringify(text.slice(lineStart, Math.min(end, lineStart + 80)))}`;
+    }
+    const name = text.slice(lineStart, colon).toLowerCase();
+    let a = colon + 1;
+    let b = end;
+    while (a < b && (text.charCodeAt(a) === 32 || text.charCodeAt(a) === 9)) a++;
+    while (b > a && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9)) b--;
+    const value = text.slice(a, b);
+    const existing = Object.hasOwn(headers, name) ? headers[name] : undefined;
+    if (existing) {
+      existing.push(value);
+      last = existing;
+    } else {
+      last = [value];
+      // A header named __proto__ must stay a header, not replace the prototype.
+      if (name === '__proto__') Object.defineProperty(headers, name, { value: last, enumerable: true, writable: true, configurable: true });
+      else headers[name] = last;
+    }
   }
-  return { ...headers };
+  return headers;
+}
+
+/** tchar (RFC 9110 section 5.6.2) by char code. */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
+
+function isToken(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * A chunk-size line that is whole in `bytes` at `pos` and plainly valid (hex digits, then CRLF or
+ * LF, or an extension): its value and the position after it. Anything else: undefined (the line
+ * is then read the slow way, which also reports what is wrong with it).
+ */
+function chunkSizeAt(bytes: Uint8Array, pos: number): { value: number; next: number } | undefined {
+  let value = 0;
+  let i = pos;
+  const n = bytes.length;
+  for (; i < n && i - pos < 12; i++) {
+    const c = bytes[i];
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) break;
+    value = value * 16 + d;
+  }
+  if (i === pos || i >= n) return undefined;
+  if (bytes[i] === CR && i + 1 < n && bytes[i + 1] === LF) return { value, next: i + 2 };
+  if (bytes[i] === LF) return { value, next: i + 1 };
+  return undefined;
 }
