@@ -124,6 +124,7 @@ it(`fuzz: ${ITERATIONS} random and mutated chunk sequences (seed ${SEED})`, { ti
     await processor.consume(batch);
     batch = [];
     assert.ok(processor.bufferedBytes <= config.max_buffered_bytes, `memory account ${processor.bufferedBytes} over its bound`);
+    assert.equal(processor.bufferedBytes, processor.heldBytesByConnections(), 'the account matches what the connections hold');
   };
   for (let iter = 0; iter < ITERATIONS; iter++) {
     // Mostly new connections; some ids come back (a connection reused before or after its close).

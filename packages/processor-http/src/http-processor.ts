@@ -59,6 +59,13 @@ export class HttpProcessor implements Processor {
     return this.#memory.peak;
   }
 
+  /** Bytes each connection says it holds, summed: equals bufferedBytes unless the accounting is wrong (a test check). */
+  heldBytesByConnections(): number {
+    let n = 0;
+    for (const c of this.#connections.values()) n += c.heldBytes;
+    return n;
+  }
+
   get openConnections(): number {
     return this.#connections.size;
   }

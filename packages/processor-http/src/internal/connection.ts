@@ -32,6 +32,8 @@ interface Exchange {
   requestEmitted: boolean;
   /** A response that ended before its request did waits here, so a request always comes first. */
   heldResponse: OispEvent | null;
+  /** The held response's builder: its bytes stay in the memory account until it goes out. */
+  heldMessage?: MessageBuilder<OispEvent>;
 }
 
 interface Side {
@@ -76,6 +78,7 @@ export class Connection {
     for (const side of Object.values(this.#sides)) {
       n += side.reassembler.pendingBytes + side.parser.heldBytes + (side.message?.heldBytes ?? 0);
     }
+    for (const ex of this.#pending) n += ex.heldMessage?.heldBytes ?? 0;
     return n;
   }
 
@@ -260,7 +263,6 @@ export class Connection {
 
   #emit(message: MessageBuilder<OispEvent>, exchange: Exchange, aborted: boolean, origin: Origin, trailers?: HttpHeaders): void {
     const parts = message.finish(aborted, aborted ? undefined : origin.ts);
-    message.release();
     const exchangeId = `${this.id}:${exchange.n}`;
     const head = message.head;
     if (head.kind === 'request') {
@@ -268,10 +270,10 @@ export class Connection {
       if (data.host === undefined) delete data.host;
       this.#opts.telemetry.add('http_requests');
       this.#opts.emit(deriveEvent(message.first.event, 'http.request', data));
+      message.release();
       exchange.requestEmitted = true;
       if (exchange.heldResponse) {
-        this.#opts.emit(exchange.heldResponse);
-        exchange.heldResponse = null;
+        this.#emitHeld(exchange);
         this.#retire(exchange);
       }
       return;
@@ -292,9 +294,11 @@ export class Connection {
     const event = deriveEvent(message.first.event, 'http.response', data);
     if (exchange.requestEmitted) {
       this.#opts.emit(event);
+      message.release();
       this.#retire(exchange);
     } else {
       exchange.heldResponse = event;
+      exchange.heldMessage = message;
     }
   }
 
@@ -304,6 +308,8 @@ export class Connection {
       this.#opts.emit(ex.heldResponse);
       ex.heldResponse = null;
     }
+    ex.heldMessage?.release();
+    ex.heldMessage = undefined;
   }
 
   #retire(ex: Exchange): void {
@@ -330,6 +336,10 @@ export class Connection {
       side.message?.release();
       side.message = null;
       side.exchange = null;
+    }
+    for (const ex of this.#pending) {
+      ex.heldMessage?.release();
+      ex.heldMessage = undefined;
     }
     this.#pending = [];
   }
