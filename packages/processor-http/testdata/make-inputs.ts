@@ -15,9 +15,11 @@ function write(name: string, batches: OispEvent[][], config?: object): void {
   const dir = path.join(here, name);
   fs.mkdirSync(dir, { recursive: true });
   const lines: string[] = [];
+  let n = 0;
   batches.forEach((b, i) => {
     if (i > 0) lines.push(BATCH_END);
-    for (const e of b) lines.push(serializeEvent(e));
+    // Stable ids (valid ULIDs) so regenerating an input changes only what really changed.
+    for (const e of b) lines.push(serializeEvent({ ...e, event_id: `01JDQ7${String(n++).padStart(20, '0')}` }));
   });
   fs.writeFileSync(path.join(dir, 'input.jsonl'), lines.join('\n') + '\n');
   if (config) fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
@@ -292,4 +294,28 @@ for (const [name, decode] of [['server-side-skipped', false], ['server-side-deco
   s.close();
   const exit = createEvent('process.exit', { exit_code: 0, runtime_ms: 12 }, { ts: '2025-11-24T16:00:01.000000000Z', process: { pid: 4242 } });
   write('keep-raw-passthrough', [[exec, ...s.events, exit]], { keep_raw: true });
+}
+
+// --- a gzip-encoded SSE stream: decoded and parsed when it ends (events share its last time) ---
+{
+  const s = new CaptureScript(testConn('conn-sse-gzip'));
+  s.egress('GET /v1/stream HTTP/1.1\r\nHost: example.com\r\nAccept-Encoding: gzip\r\n\r\n');
+  const gz = zlib.gzipSync(Buffer.from('data: {"n":1}\n\ndata: {"n":2}\n\ndata: [DONE]\n\n'));
+  s.ingress('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n');
+  s.ingress(chunk(gz.subarray(0, 20)));
+  s.ingress(Buffer.concat([chunk(gz.subarray(20)), Buffer.from(LAST_CHUNK)]));
+  s.close();
+  write('sse-gzip', [s.events]);
+}
+
+// --- capture attached mid-connection: both directions start inside a message; resync on the next one ---
+{
+  const s = new CaptureScript(testConn('conn-midway'));
+  s.lose('egress', 4000).lose('ingress', 9000);
+  s.egress('ut": "the tail of an earlier request body"}');
+  s.ingress('art of an earlier response body HTTP/1.1 is mentioned here but no status follows\n');
+  s.egress(jsonRequest('POST', '/v1/chat/completions', 'api.openai.com', { model: 'gpt-4o-mini', messages: [] }));
+  s.ingress(jsonResponse({ id: 'chatcmpl-1', choices: [] }));
+  s.close();
+  write('mid-connection-start', [s.events]);
 }
