@@ -2,8 +2,11 @@
 // plain JSON. parseEvent is strict about the envelope and names what is wrong.
 import type { OispEvent } from './event.ts';
 
-function replacer(this: unknown, _key: string, value: unknown): unknown {
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+function replacer(this: any, key: string, value: unknown): unknown {
+  // A Buffer (what parseEvent makes) has toJSON, which JSON.stringify applies before the replacer
+  // sees the value: look at the holder's own property to catch it.
+  const raw: unknown = this[key];
+  if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
   return value;
 }
 
