@@ -190,7 +190,7 @@ export class Connection {
     };
     this.#pending.push(ex);
     side.exchange = ex;
-    side.message = new MessageBuilder(head, first, last, false, this.#builderLimits);
+    side.message = new MessageBuilder(head, first, last, false, this.#builderLimits, framing.type === 'length' ? framing.length : 0);
     return framing;
   }
 
@@ -219,7 +219,7 @@ export class Connection {
     }
     side.exchange = exchange;
     const streamed = framing.type === 'chunked' || framing.type === 'close';
-    side.message = new MessageBuilder(head, first, last, streamed, this.#builderLimits);
+    side.message = new MessageBuilder(head, first, last, streamed, this.#builderLimits, framing.type === 'length' ? framing.length : 0);
     return framing;
   }
 

@@ -324,7 +324,7 @@ export class Http1Parser<E> {
         state = 1;
         if (!this.#startLineChecked) {
           // Check the start line as soon as it is whole: garbage is rejected without waiting.
-          const piece = bytes.subarray(pos, i);
+          const piece = copyOf(bytes, pos, i); // a copy: heads may wait across batches
           if (!this.#hold(piece)) return n;
           this.#headPieces.push(piece);
           this.#headBytes += piece.length;
@@ -348,7 +348,7 @@ export class Http1Parser<E> {
     this.#headLineEnd = state;
     const stop = end < 0 ? n : end;
     if (stop > pos) {
-      const piece = bytes.subarray(pos, stop);
+      const piece = copyOf(bytes, pos, stop);
       if (this.#headBytes + piece.length > this.#maxHeaderBytes) {
         this.#fail('header_too_large', `message head over max_header_bytes (${this.#maxHeaderBytes})`);
         return n;
@@ -440,7 +440,7 @@ export class Http1Parser<E> {
   #collectLine(bytes: Uint8Array, pos: number, limit: number, kind: string): number {
     const lf = bytes.indexOf(LF, pos);
     const stop = lf < 0 ? bytes.length : lf + 1;
-    const piece = bytes.subarray(pos, stop);
+    const piece = copyOf(bytes, pos, stop);
     if (this.#lineBytes + piece.length > limit) {
       this.#fail(kind, `line over ${limit} bytes`);
       return -1;
@@ -559,7 +559,7 @@ export class Http1Parser<E> {
     const cand = searchIndex(RESYNC_CANDIDATE, rest);
     let keepFrom = cand >= 0 ? lastLF + 1 + cand : Math.max(lastLF + 1, text.length - 8);
     if (text.length - keepFrom > MAX_RESYNC_TAIL) keepFrom = text.length - 8;
-    this.#setResyncTail(Uint8Array.prototype.slice.call(all, keepFrom));
+    this.#setResyncTail(copyOf(all, keepFrom, all.length));
   }
 }
 
@@ -665,4 +665,9 @@ function chunkSizeAt(bytes: Uint8Array, pos: number): { value: number; next: num
   if (bytes[i] === CR && i + 1 < n && bytes[i + 1] === LF) return { value, next: i + 2 };
   if (bytes[i] === LF) return { value, next: i + 1 };
   return undefined;
+}
+
+/** A copy of bytes[start, end) (Buffer#slice would be a view). */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, start, end);
 }

@@ -38,8 +38,13 @@ export class MessageBuilder<E> {
   readonly #codings: string[];
   /** JSON bodies of streamed framing may be JSON-array streams: decided at the first body byte. */
   #maybeJsonArray: boolean;
-  #pieces: Uint8Array[] = [];
+  /**
+   * Kept body bytes, copied into a buffer of our own: holding the capture chunks themselves could
+   * pin far larger receiver buffers they are views of, memory the account would not see.
+   */
+  #buf: Buffer | null = null;
   #kept = 0;
+  readonly #sizeHint: number;
   #wire = 0;
   #truncated = false;
   #lost = 0;
@@ -47,8 +52,10 @@ export class MessageBuilder<E> {
   #events: HttpStreamEvent[] = [];
   #held = 0;
 
-  constructor(head: MessageHead, first: ChunkOrigin<E>, last: ChunkOrigin<E>, streamedFraming: boolean, limits: BuilderLimits) {
+  /** `sizeHint`: the Content-Length when there is one (the first allocation, capped). */
+  constructor(head: MessageHead, first: ChunkOrigin<E>, last: ChunkOrigin<E>, streamedFraming: boolean, limits: BuilderLimits, sizeHint = 0) {
     this.head = head;
+    this.#sizeHint = sizeHint;
     this.first = first;
     this.#lastTs = last.ts;
     this.#limits = limits;
@@ -78,13 +85,14 @@ export class MessageBuilder<E> {
       this.#truncated = true;
     }
     if (keep.length === 0) return;
-    if (!this.#limits.memory.reserve(keep.length)) {
+    if (!this.#ensureRoom(this.#kept + keep.length)) {
       this.#truncated = true;
       this.#limits.onMemoryLimit?.();
       return;
     }
-    this.#held += keep.length;
-    this.#pieces.push(keep);
+    const buf = this.#buf!;
+    buf.set(keep, this.#kept);
+    keep = buf.subarray(this.#kept, this.#kept + keep.length);
     this.#kept += keep.length;
     if (this.#maybeJsonArray) {
       this.#maybeJsonArray = false;
@@ -92,6 +100,23 @@ export class MessageBuilder<E> {
     }
     // Encoded streams are parsed after decoding, at the end (their events then share its time).
     if (this.#stream && this.#codings.length === 0) this.#streamPush(keep, origin.ts);
+  }
+
+  /** Grow the body buffer to hold `need` bytes (doubling, capped at max_body_bytes); false when memory is full. */
+  #ensureRoom(need: number): boolean {
+    const cap = this.#buf?.length ?? 0;
+    if (need <= cap) return true;
+    const max = this.#limits.maxBodyBytes;
+    let size = Math.min(max, Math.max(need, cap * 2, Math.min(this.#sizeHint, 1 << 20), 1024));
+    if (!this.#limits.memory.reserve(size - cap)) {
+      size = need; // no room to grow ahead: take exactly what is needed, if even that fits
+      if (!this.#limits.memory.reserve(size - cap)) return false;
+    }
+    this.#held += size - cap;
+    const next = Buffer.allocUnsafe(size);
+    if (this.#buf) this.#buf.copy(next, 0, 0, this.#kept);
+    this.#buf = next;
+    return true;
   }
 
   /** A capture gap cut this message. */
@@ -128,13 +153,13 @@ export class MessageBuilder<E> {
   release(): void {
     this.#limits.memory.release(this.#held);
     this.#held = 0;
-    this.#pieces = [];
+    this.#buf = null;
     this.#events = [];
     this.#stream = null;
   }
 
   #finishBody(aborted: boolean): { body: HttpBody; decoded?: Uint8Array } {
-    const raw = this.#pieces.length === 1 ? this.#pieces[0] : Buffer.concat(this.#pieces);
+    const raw = this.#buf ? this.#buf.subarray(0, this.#kept) : new Uint8Array(0);
     const cut = this.#truncated || aborted;
     const result = decodeContent(raw, this.#codings, this.#limits.maxBodyBytes, cut);
     const body: HttpBody = { wire_bytes: this.#wire, decoded_bytes: result.bytes.length };

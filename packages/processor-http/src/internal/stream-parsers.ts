@@ -56,7 +56,8 @@ class LineSplitter {
       }
     }
     if (pos < n) {
-      this.#partial.push(bytes.subarray(pos));
+      // A copy: a view would pin the (larger) buffer it is a view of.
+      this.#partial.push(copyOf(bytes, pos, n));
       this.#partialBytes += n - pos;
     }
   }
@@ -212,7 +213,7 @@ export class JsonArrayParser implements StreamParser {
       else if (b === 0x7d || b === 0x5d) this.#depth--;
     }
     if (this.#elementStart >= 0) {
-      this.#element.push(bytes.subarray(this.#elementStart));
+      this.#element.push(copyOf(bytes, this.#elementStart, bytes.length));
       this.#elementBytes += bytes.length - this.#elementStart;
     }
     return out;
@@ -232,4 +233,9 @@ export class JsonArrayParser implements StreamParser {
     const text = all.toString('utf8').trim();
     if (text !== '') out.push({ data: text });
   }
+}
+
+/** A copy of bytes[start, end) (Buffer#slice would be a view). */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, start, end);
 }
