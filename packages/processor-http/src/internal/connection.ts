@@ -180,6 +180,7 @@ export class Connection {
       this.#giveUp('pipeline_too_deep', `more than ${this.#opts.maxPendingExchanges} requests without a response`);
       return null;
     }
+    if (!this.#reserveHead(head)) return null;
     const ex: Exchange = {
       n: this.#sequence++,
       method: head.method,
@@ -217,10 +218,18 @@ export class Connection {
       this.#giveUp(framing, `response ${status}`);
       return null;
     }
+    if (!this.#reserveHead(head)) return null;
     side.exchange = exchange;
     const streamed = framing.type === 'chunked' || framing.type === 'close';
     side.message = new MessageBuilder(head, first, last, streamed, this.#builderLimits, framing.type === 'length' ? framing.length : 0);
     return framing;
+  }
+
+  /** The parsed head is held until its message goes out: it is in the memory account too. */
+  #reserveHead(head: MessageHead): boolean {
+    if (this.#opts.memory.reserve(head.size)) return true;
+    this.#giveUp('memory_limit', 'max_buffered_bytes reached holding a message head');
+    return false;
   }
 
   #onEnd(side: Side, origin: Origin, trailers?: HttpHeaders): void {

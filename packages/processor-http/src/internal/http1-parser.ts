@@ -16,6 +16,8 @@ export interface MessageHead {
   status?: number;
   reason?: string;
   headers: HttpHeaders;
+  /** Length of the head's text: what holding the parsed head costs, roughly (memory account). */
+  size: number;
 }
 
 /** How a message's body is delimited (RFC 9112 section 6). */
@@ -576,10 +578,10 @@ export function parseHead(text: string): MessageHead | string {
   const headers = parseHeaderBlock(text, firstLF < 0 ? text.length : firstLF + 1);
   if (typeof headers === 'string') return headers;
   const req = REQUEST_LINE.exec(startLine);
-  if (req) return { kind: 'request', method: req[1], url: req[2], version: req[3], headers };
+  if (req) return { kind: 'request', method: req[1], url: req[2], version: req[3], headers, size: text.length };
   const res = STATUS_LINE.exec(startLine);
   if (res) {
-    const head: MessageHead = { kind: 'response', version: res[1], status: Number(res[2]), headers };
+    const head: MessageHead = { kind: 'response', version: res[1], status: Number(res[2]), headers, size: text.length };
     if (res[3] !== undefined && res[3] !== '') head.reason = res[3];
     return head;
   }

@@ -27,6 +27,8 @@ export interface MessageParts {
   bytes_lost?: number;
 }
 
+const EVENT_OVERHEAD = 96;
+
 const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/json-seq']);
 
 export class MessageBuilder<E> {
@@ -52,10 +54,15 @@ export class MessageBuilder<E> {
   #events: HttpStreamEvent[] = [];
   #held = 0;
 
-  /** `sizeHint`: the Content-Length when there is one (the first allocation, capped). */
+  /**
+   * The parsed head's size must already be reserved in the memory account by the caller: the
+   * builder holds it from here and releases it with the rest. `sizeHint`: the Content-Length
+   * when there is one (the first allocation, capped).
+   */
   constructor(head: MessageHead, first: ChunkOrigin<E>, last: ChunkOrigin<E>, streamedFraming: boolean, limits: BuilderLimits, sizeHint = 0) {
     this.head = head;
     this.#sizeHint = sizeHint;
+    this.#held = head.size;
     this.first = first;
     this.#lastTs = last.ts;
     this.#limits = limits;
@@ -199,7 +206,8 @@ export class MessageBuilder<E> {
   }
 
   #addEvent(ev: StreamEventOut, ts: string): void {
-    const size = ev.data.length + (ev.event?.length ?? 0) + (ev.id?.length ?? 0);
+    // The text plus what an event object and its timestamp cost besides.
+    const size = EVENT_OVERHEAD + ev.data.length + (ev.event?.length ?? 0) + (ev.id?.length ?? 0);
     if (!this.#limits.memory.reserve(size)) {
       this.#truncated = true;
       this.#limits.onMemoryLimit?.();
