@@ -134,9 +134,12 @@ export class HttpProcessor implements Processor {
       c = new Connection(d.conn, now, this.#connOptions);
       this.#connections.set(d.conn.id, c);
     }
-    const conn = c;
-    this.#guard(conn, () => conn.data(event, now));
-    return conn;
+    try {
+      c.data(event, now);
+    } catch (err) {
+      this.#guardFailed(c, err); // (inline rather than #guard: no closure per chunk on the hot path)
+    }
+    return c;
   }
 
   #onClose(event: OispEvent<'capture.close', CaptureClose>): void {
@@ -177,15 +180,19 @@ export class HttpProcessor implements Processor {
     try {
       fn();
     } catch (err) {
-      this.#settings.telemetry.error('internal_error', { conn: c.id, error: (err as Error).stack ?? String(err) });
-      try {
-        c.skipped = true;
-        c.close(syntheticClose(c, this.#nowMs));
-      } catch {
-        // already reported
-      }
-      this.#connections.delete(c.id);
+      this.#guardFailed(c, err);
     }
+  }
+
+  #guardFailed(c: Connection, err: unknown): void {
+    this.#settings.telemetry.error('internal_error', { conn: c.id, error: (err as Error).stack ?? String(err) });
+    try {
+      c.skipped = true;
+      c.close(syntheticClose(c, this.#nowMs));
+    } catch {
+      // already reported
+    }
+    this.#connections.delete(c.id);
   }
 }
 

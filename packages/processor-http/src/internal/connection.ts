@@ -271,12 +271,13 @@ export class Connection {
   }
 
   #emit(message: MessageBuilder<OispEvent>, exchange: Exchange, aborted: boolean, origin: Origin, trailers?: HttpHeaders): void {
-    const parts = message.finish(aborted, aborted ? undefined : origin.ts);
     const exchangeId = `${this.id}:${exchange.n}`;
     const head = message.head;
+    const endTs = aborted ? undefined : origin.ts;
     if (head.kind === 'request') {
-      const data: HttpRequest = { exchange_id: exchangeId, conn: this.conn, method: head.method!, url: head.url!, host: exchange.host, ...parts };
-      if (data.host === undefined) delete data.host;
+      const data = { exchange_id: exchangeId, conn: this.conn, method: head.method!, url: head.url! } as HttpRequest;
+      if (exchange.host !== undefined) data.host = exchange.host;
+      message.finishInto(data, aborted, endTs);
       this.#opts.telemetry.add('http_requests');
       this.#opts.emit(deriveEvent(message.first.event, 'http.request', data));
       message.release();
@@ -287,18 +288,13 @@ export class Connection {
       }
       return;
     }
-    const data: HttpResponse = {
-      exchange_id: exchangeId,
-      conn: this.conn,
-      status: head.status!,
-      reason: head.reason,
-      method: exchange.method,
-      url: exchange.url,
-      host: exchange.host,
-      ...parts,
-      trailers,
-    };
-    for (const key of ['reason', 'method', 'url', 'host', 'trailers'] as const) if (data[key] === undefined) delete data[key];
+    const data = { exchange_id: exchangeId, conn: this.conn, status: head.status! } as HttpResponse;
+    if (head.reason !== undefined) data.reason = head.reason;
+    if (exchange.method !== undefined) data.method = exchange.method;
+    if (exchange.url !== undefined) data.url = exchange.url;
+    if (exchange.host !== undefined) data.host = exchange.host;
+    message.finishInto(data, aborted, endTs);
+    if (trailers) data.trailers = trailers;
     this.#opts.telemetry.add('http_responses');
     const event = deriveEvent(message.first.event, 'http.response', data);
     if (exchange.requestEmitted) {

@@ -1,6 +1,6 @@
 // Collects one HTTP message (head, body bytes, stream events) and turns it into the payload of an
 // http.request / http.response event when it ends. Every byte it keeps is in the memory account.
-import type { HttpBody, HttpHeaders, HttpStreamEvent } from '@oisp/core';
+import type { HttpBody, HttpRequest, HttpStreamEvent } from '@oisp/core';
 import type { MessageHead } from './http1-parser.ts';
 import type { MemoryAccount } from './memory-account.ts';
 import type { ChunkOrigin } from './reassembler.ts';
@@ -15,17 +15,8 @@ export interface BuilderLimits {
   onMemoryLimit?: () => void;
 }
 
-/** Fields common to requests and responses, ready for the event payload. */
-export interface MessageParts {
-  http_version: string;
-  headers: HttpHeaders;
-  body?: HttpBody;
-  stream?: { format: 'sse' | 'ndjson' | 'json_array'; events: HttpStreamEvent[] };
-  first_byte_ts: string;
-  last_byte_ts: string;
-  aborted?: boolean;
-  bytes_lost?: number;
-}
+/** Fields common to requests and responses (what finishInto writes). */
+export type MessageParts = Omit<HttpRequest, 'exchange_id' | 'conn' | 'method' | 'url' | 'host'>;
 
 const EVENT_OVERHEAD = 96;
 
@@ -132,28 +123,28 @@ export class MessageBuilder<E> {
     if (lost > 0) this.#truncated = true;
   }
 
-  /** The payload fields. `aborted`: the message did not complete; `endTs`: time of the chunk that ended it. */
-  finish(aborted: boolean, endTs?: string): MessageParts {
+  /**
+   * Write the payload fields into `data` (one object, built field by field: no spreads or deletes
+   * on the hot path). `aborted`: the message did not complete; `endTs`: time of the chunk that ended it.
+   */
+  finishInto(data: MessageParts, aborted: boolean, endTs?: string): void {
     // A message that ended: its last byte is in the chunk that ended it (chunked framing included).
     if (!aborted && endTs !== undefined) this.#lastTs = endTs;
-    const parts: MessageParts = {
-      http_version: this.head.version,
-      headers: this.head.headers,
-      first_byte_ts: this.first.ts,
-      last_byte_ts: this.#lastTs,
-    };
+    data.http_version = this.head.version;
+    data.headers = this.head.headers;
     if (this.#wire > 0) {
       const body = this.#finishBody(aborted);
-      parts.body = body.body;
+      data.body = body.body;
       if (body.decoded && this.#codings.length > 0) this.#parseDecodedStream(body.decoded);
     }
     if (this.#stream) {
       if (!aborted) for (const ev of this.#stream.end()) this.#addEvent(ev, this.#lastTs);
-      parts.stream = { format: this.#stream.format, events: this.#events };
+      data.stream = { format: this.#stream.format, events: this.#events };
     }
-    if (aborted) parts.aborted = true;
-    if (this.#lost > 0) parts.bytes_lost = this.#lost;
-    return parts;
+    data.first_byte_ts = this.first.ts;
+    data.last_byte_ts = this.#lastTs;
+    if (aborted) data.aborted = true;
+    if (this.#lost > 0) data.bytes_lost = this.#lost;
   }
 
   /** Let go of everything held (after finish, or when the message is dropped). */
