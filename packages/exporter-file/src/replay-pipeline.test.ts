@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { Service, parseEvent, serializeEvent, type Factory, type ServiceSummary } from '@oisp/core';
+import { Service, parseEvent, serializeEvent, validateEvent, type Factory, type ServiceSummary } from '@oisp/core';
 import { exampleEvent } from '@oisp/core/testing';
 import { fileExporterFactory, fileReceiverFactory } from './factory.ts';
 import { createDefaultExporterConfig, createDefaultReceiverConfig, type FileExporterConfig, type FileReceiverConfig } from './config.ts';
@@ -64,6 +64,23 @@ describe('replay pipeline fixtures (file receiver -> file exporter)', () => {
 });
 
 describe('replay pipeline through the Service', () => {
+  it("replays the collector's recorded sample (every line schema-valid) into an identical file", async () => {
+    const sample = fileURLToPath(new URL('../../collector/testdata/sample.jsonl', import.meta.url));
+    const text = readFileSync(sample, 'utf8');
+    const lines = text.split('\n').slice(0, -1);
+    assert.ok(lines.length >= 20);
+    for (const [i, line] of lines.entries()) {
+      const check = validateEvent(parseEvent(line));
+      assert.ok(check.valid, `sample.jsonl:${i + 1}: ${check.errors.join('; ')}`);
+    }
+    const out = join(work, 'sample-out.jsonl');
+    const svc = service({ path: sample, pace: 'recorded', speed: 1000 }, { path: out });
+    await svc.start();
+    await svc.whenDone;
+    await svc.shutdown();
+    assert.equal(readFileSync(out, 'utf8'), text);
+  });
+
   it('shutdown mid-replay of a large file leaves valid JSONL: a prefix of the input, every line whole', async () => {
     const input = join(work, 'large.jsonl');
     const template = exampleEvent('network.connect', 0);
