@@ -202,8 +202,8 @@ let cachedSecondMs = 0;
 function eventTimeMs(event: OispEvent, fallback: number): number {
   const ts = event.ts;
   if (typeof ts !== 'string' || ts.length < 20) return fallback;
-  const second = ts.slice(0, 19);
-  if (second !== cachedSecond) {
+  if (!ts.startsWith(cachedSecond) || cachedSecond === '') {
+    const second = ts.slice(0, 19);
     const ms = Date.parse(`${second}Z`);
     if (!Number.isFinite(ms)) return fallback;
     cachedSecond = second;

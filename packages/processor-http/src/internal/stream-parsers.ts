@@ -1,7 +1,9 @@
-// Incremental parsers for streamed bodies: Server-Sent Events, NDJSON / JSON Lines, JSON arrays.
-// Each takes body bytes as they arrive and reports whole events; an event's timestamp is that of
-// the chunk that completed it. Lines are cut on bytes (CR and LF are never inside a UTF-8
-// sequence), so a multi-byte character split across chunks is decoded whole.
+// Incremental parsers for streamed bodies: Server-Sent Events (eventsource-parser), NDJSON / JSON
+// Lines, JSON arrays. Each takes body bytes as they arrive and reports the events they completed,
+// so an event's timestamp is that of the chunk that completed it. NDJSON and JSON-array input is
+// cut on bytes (CR, LF and JSON structure are never inside a UTF-8 sequence), and SSE goes
+// through a streaming decoder, so a multi-byte character split across chunks is decoded whole.
+import { createParser, type EventSourceParser } from 'eventsource-parser';
 
 export interface StreamEventOut {
   event?: string;
@@ -80,62 +82,63 @@ class LineSplitter {
   }
 }
 
-/** text/event-stream, as the WHATWG HTML spec parses it (event, data, id, comments; retry ignored). */
+/**
+ * text/event-stream, parsed by eventsource-parser (WHATWG rules: event, data, id, multi-line data,
+ * comments, CR / LF / CRLF, a leading BOM). `id` is the id field the event itself carried.
+ */
 export class SseParser implements StreamParser {
   readonly format = 'sse' as const;
-  #lines = new LineSplitter();
-  #data: string[] = [];
-  #event: string | undefined;
-  #id: string | undefined;
-  #pendingChars = 0;
+  // Bytes -> text: a streaming decoder keeps a multi-byte character split across chunks whole.
+  readonly #decoder = new TextDecoder('utf-8');
+  readonly #parser: EventSourceParser;
+  #out: StreamEventOut[] = [];
+  #pending = 0;
+  #broken = false;
 
+  constructor() {
+    this.#parser = createParser({
+      onEvent: (ev) => {
+        const out: StreamEventOut = { data: ev.data };
+        if (ev.event !== undefined) out.event = ev.event;
+        if (ev.id !== undefined) out.id = ev.id;
+        this.#out.push(out);
+      },
+    });
+  }
+
+  /** What the parser may hold: the bytes after the last blank line seen (an upper bound). */
   get heldBytes(): number {
-    return this.#lines.heldBytes + this.#pendingChars;
+    return this.#pending;
   }
 
   push(bytes: Uint8Array): StreamEventOut[] {
-    const out: StreamEventOut[] = [];
-    this.#lines.push(bytes, (line) => this.#line(line, out));
-    return out;
+    if (this.#broken) return [];
+    this.#out = [];
+    try {
+      this.#parser.feed(this.#decoder.decode(bytes, { stream: true }));
+    } catch {
+      this.#broken = true; // the parser gave up on this stream (it throws until reset)
+    }
+    this.#pending = this.#out.length > 0 ? bytes.length - afterLastBlankLine(bytes) : this.#pending + bytes.length;
+    return this.#out;
   }
 
   end(): StreamEventOut[] {
     // An event without its closing blank line is incomplete and, per the spec, not dispatched.
     return [];
   }
+}
 
-  #line(line: string, out: StreamEventOut[]): void {
-    if (line === '') {
-      if (this.#data.length > 0) {
-        const ev: StreamEventOut = { data: this.#data.join('\n') };
-        if (this.#event !== undefined) ev.event = this.#event;
-        if (this.#id !== undefined) ev.id = this.#id;
-        out.push(ev);
-      }
-      this.#data = [];
-      this.#event = undefined;
-      this.#pendingChars = 0;
-      return;
-    }
-    if (line.charCodeAt(0) === 58 /* : */) return; // comment (keep-alive pings)
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32) value = value.slice(1);
-    switch (field) {
-      case 'data':
-        this.#data.push(value);
-        this.#pendingChars += value.length;
-        break;
-      case 'event':
-        this.#event = value;
-        break;
-      case 'id':
-        // The last event id persists across events (the spec's "last event ID buffer").
-        if (!value.includes('\0')) this.#id = value;
-        break;
-    }
+/** Index just after the last blank line (LF LF, LF CR LF, CR CR) in bytes, or 0; scans from the end. */
+function afterLastBlankLine(bytes: Uint8Array): number {
+  for (let i = bytes.length - 1; i >= 1; i--) {
+    const b = bytes[i];
+    if (b === LF) {
+      const a = bytes[i - 1];
+      if (a === LF || (a === CR && i >= 2 && bytes[i - 2] === LF)) return i + 1;
+    } else if (b === CR && bytes[i - 1] === CR) return i + 1;
   }
+  return 0;
 }
 
 /** application/x-ndjson, application/jsonl: one JSON value per line; blank lines skipped. */
