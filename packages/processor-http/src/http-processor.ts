@@ -122,7 +122,7 @@ export class HttpProcessor implements Processor {
 
   #onData(event: OispEvent<'capture.data', CaptureData>): Connection | undefined {
     const d = event.data;
-    if (!d || !d.conn || typeof d.conn.id !== 'string' || !(d.data instanceof Uint8Array) || !Number.isSafeInteger(d.offset) || d.offset < 0) {
+    if (!d || !d.conn || typeof d.conn.id !== 'string' || !(d.data instanceof Uint8Array) || !Number.isSafeInteger(d.offset) || d.offset < 0 || (d.direction !== 'egress' && d.direction !== 'ingress')) {
       this.#settings.telemetry.error('bad_capture_event', { event_id: event.event_id });
       return undefined;
     }
