@@ -4,8 +4,9 @@
 // the disk. consume resolves once its batch is queued; when the queue is full it waits (backpressure).
 // Write failures are counted and logged, never thrown: the pipeline goes on, the events are dropped.
 import { resolve } from 'node:path';
-import { serializeEvent, type Batch, type ComponentSettings, type Exporter, type Host } from '@oisp/core';
+import type { Batch, ComponentSettings, Exporter, Host } from '@oisp/core';
 import type { FileExporterConfig } from './config.ts';
+import { eventLine } from './internal/event-line.ts';
 import { EventTypeFilter } from './internal/event-type-filter.ts';
 import { AppendError, RotatingFile } from './internal/rotating-file.ts';
 
@@ -69,7 +70,7 @@ export class FileExporter implements Exporter {
           continue;
         }
       }
-      text += serializeEvent(event) + '\n';
+      text += eventLine(event) + '\n';
       events++;
     }
     if (internal) this.#settings.telemetry.dropped('internal', internal);
