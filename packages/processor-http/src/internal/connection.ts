@@ -2,7 +2,7 @@
 // requests), and the strict in-order pairing of requests with responses.
 import { deriveEvent } from '@oisp/core';
 import type { CaptureData, ComponentTelemetry, ConnInfo, HttpHeaders, HttpRequest, HttpResponse, OispEvent } from '@oisp/core';
-import { Http1Parser, type BodyFraming, type MessageHead, type MessageKind, type ParserHandler } from './http1-parser.ts';
+import { Http1Parser, type BodyFraming, type MessageHead, type ParserHandler } from './http1-parser.ts';
 import { MessageBuilder, type BuilderLimits } from './message-builder.ts';
 import type { MemoryAccount } from './memory-account.ts';
 import { Reassembler, type ChunkOrigin } from './reassembler.ts';
@@ -395,5 +395,3 @@ function responseFraming(head: MessageHead, method: string | undefined): BodyFra
   if (cl === 'bad') return 'bad_content_length';
   return cl === undefined ? { type: 'close' } : { type: 'length', length: cl };
 }
-
-export type { MessageKind };

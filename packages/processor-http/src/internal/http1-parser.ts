@@ -42,7 +42,8 @@ export interface ParserHandler<E> {
   error(kind: string, detail: string): void;
 }
 
-const enum_ = {
+/** Where the parser is in a message (a plain object: erasable TypeScript has no enums). */
+const STATE = {
   start: 0,
   head: 1,
   bodyLength: 2,
@@ -55,7 +56,7 @@ const enum_ = {
   resync: 9,
   dead: 10,
 } as const;
-type State = (typeof enum_)[keyof typeof enum_];
+type State = (typeof STATE)[keyof typeof STATE];
 
 const LF = 10;
 const CR = 13;
@@ -74,7 +75,7 @@ const RESYNC_CANDIDATE = /(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRAC
 export class Http1Parser<E> {
   /** What this direction carries; 'either' until the connection's role is known. */
   expect: MessageKind | 'either' = 'either';
-  #state: State = enum_.start;
+  #state: State = STATE.start;
   readonly #handler: ParserHandler<E>;
   readonly #memory: MemoryAccount;
   readonly #maxHeaderBytes: number;
@@ -109,12 +110,7 @@ export class Http1Parser<E> {
   }
 
   get isDead(): boolean {
-    return this.#state === enum_.dead;
-  }
-
-  /** Between messages (nothing of a message read yet). */
-  get isIdle(): boolean {
-    return this.#state === enum_.start || this.#state === enum_.resync;
+    return this.#state === STATE.dead;
   }
 
   feed(bytes: Uint8Array, origin: ChunkOrigin<E>): void {
@@ -123,64 +119,64 @@ export class Http1Parser<E> {
     const n = bytes.length;
     while (pos < n) {
       switch (this.#state) {
-        case enum_.start: {
+        case STATE.start: {
           while (pos < n && (bytes[pos] === CR || bytes[pos] === LF)) pos++; // stray CRLF between messages
           if (pos >= n) return;
           const b = bytes[pos];
           if (b < 0x41 || b > 0x5a) return this.#fail('not_http', `message starts with byte 0x${b.toString(16)}`);
           this.#headFirst = origin;
-          this.#state = enum_.head;
+          this.#state = STATE.head;
           break;
         }
-        case enum_.head:
+        case STATE.head:
           pos = this.#readHead(bytes, pos, origin);
           break;
-        case enum_.bodyLength: {
+        case STATE.bodyLength: {
           const take = Math.min(this.#remaining, n - pos);
           this.#remaining -= take;
           this.#handler.body(bytes.subarray(pos, pos + take), origin);
           pos += take;
-          if (this.#remaining === 0 && this.#state === enum_.bodyLength) this.#finish(origin);
+          if (this.#remaining === 0 && this.#state === STATE.bodyLength) this.#finish(origin);
           break;
         }
-        case enum_.skipLength: {
+        case STATE.skipLength: {
           const take = Math.min(this.#remaining, n - pos);
           this.#remaining -= take;
           pos += take;
-          if (this.#remaining === 0) this.#state = enum_.start;
+          if (this.#remaining === 0) this.#state = STATE.start;
           break;
         }
-        case enum_.chunkSize:
+        case STATE.chunkSize:
           pos = this.#readChunkSize(bytes, pos);
           break;
-        case enum_.chunkData: {
+        case STATE.chunkData: {
           const take = Math.min(this.#remaining, n - pos);
           this.#remaining -= take;
           this.#handler.body(bytes.subarray(pos, pos + take), origin);
           pos += take;
-          if (this.#remaining === 0 && this.#state === enum_.chunkData) {
-            this.#state = enum_.chunkDataEnd;
+          if (this.#remaining === 0 && this.#state === STATE.chunkData) {
+            this.#state = STATE.chunkDataEnd;
             this.#chunkEndSeenCR = false;
           }
           break;
         }
-        case enum_.chunkDataEnd: {
+        case STATE.chunkDataEnd: {
           const b = bytes[pos++];
           if (b === CR && !this.#chunkEndSeenCR) this.#chunkEndSeenCR = true;
-          else if (b === LF) this.#state = enum_.chunkSize;
+          else if (b === LF) this.#state = STATE.chunkSize;
           else return this.#fail('bad_chunk', 'chunk data not followed by CRLF');
           break;
         }
-        case enum_.trailers:
+        case STATE.trailers:
           pos = this.#readTrailers(bytes, pos, origin);
           break;
-        case enum_.bodyClose:
+        case STATE.bodyClose:
           this.#handler.body(pos === 0 ? bytes : bytes.subarray(pos), origin);
           return;
-        case enum_.resync:
+        case STATE.resync:
           this.#resync(bytes.subarray(pos), origin);
           return;
-        case enum_.dead:
+        case STATE.dead:
           return;
       }
     }
@@ -189,29 +185,29 @@ export class Http1Parser<E> {
   /** `lost` bytes are missing here. */
   gap(lost: number, origin: ChunkOrigin<E>): void {
     switch (this.#state) {
-      case enum_.dead:
+      case STATE.dead:
         return;
-      case enum_.start:
-      case enum_.resync:
+      case STATE.start:
+      case STATE.resync:
         break;
-      case enum_.head:
+      case STATE.head:
         this.#dropHead();
         this.#handler.headLost();
         break;
-      case enum_.bodyLength:
+      case STATE.bodyLength:
         // The length is known: the message is cut, but where the next one starts is not lost.
         this.#handler.abort(lost, origin);
         if (this.isDead) return;
         if (lost <= this.#remaining) {
           this.#remaining -= lost;
-          this.#state = this.#remaining === 0 ? enum_.start : enum_.skipLength;
+          this.#state = this.#remaining === 0 ? STATE.start : STATE.skipLength;
           return;
         }
         break;
-      case enum_.skipLength:
+      case STATE.skipLength:
         if (lost <= this.#remaining) {
           this.#remaining -= lost;
-          if (this.#remaining === 0) this.#state = enum_.start;
+          if (this.#remaining === 0) this.#state = STATE.start;
           return;
         }
         break;
@@ -227,19 +223,19 @@ export class Http1Parser<E> {
   /** The connection closed: a close-delimited body ends here; anything else in flight is aborted. */
   close(origin: ChunkOrigin<E>): void {
     switch (this.#state) {
-      case enum_.bodyClose:
+      case STATE.bodyClose:
         // The body ended with the last bytes before the close.
-        this.#state = enum_.start;
+        this.#state = STATE.start;
         this.#handler.end(this.#lastOrigin ?? origin);
         break;
-      case enum_.head:
+      case STATE.head:
         this.#handler.headLost();
         break;
-      case enum_.bodyLength:
-      case enum_.chunkSize:
-      case enum_.chunkData:
-      case enum_.chunkDataEnd:
-      case enum_.trailers:
+      case STATE.bodyLength:
+      case STATE.chunkSize:
+      case STATE.chunkData:
+      case STATE.chunkDataEnd:
+      case STATE.trailers:
         this.#handler.abort(0, origin);
         break;
     }
@@ -253,7 +249,7 @@ export class Http1Parser<E> {
     this.#dropLine();
     this.#dropTrailers();
     this.#setResyncTail(new Uint8Array(0));
-    this.#state = enum_.dead;
+    this.#state = STATE.dead;
   }
 
   #fail(kind: string, detail: string): void {
@@ -414,14 +410,14 @@ export class Http1Parser<E> {
         return this.#finish(origin);
       case 'length':
         if (framing.length === 0) return this.#finish(origin);
-        this.#state = enum_.bodyLength;
+        this.#state = STATE.bodyLength;
         this.#remaining = framing.length;
         return;
       case 'chunked':
-        this.#state = enum_.chunkSize;
+        this.#state = STATE.chunkSize;
         return;
       case 'close':
-        this.#state = enum_.bodyClose;
+        this.#state = STATE.bodyClose;
         return;
       case 'tunnel':
         this.#handler.end(origin);
@@ -431,7 +427,7 @@ export class Http1Parser<E> {
   }
 
   #finish(origin: ChunkOrigin<E>, trailers?: HttpHeaders): void {
-    this.#state = enum_.start;
+    this.#state = STATE.start;
     this.#handler.end(origin, trailers);
   }
 
@@ -465,9 +461,9 @@ export class Http1Parser<E> {
       // Fast path: the size line is whole in this chunk: read the hex digits in place.
       const size = chunkSizeAt(bytes, pos);
       if (size !== undefined) {
-        if (size.value === 0) this.#state = enum_.trailers;
+        if (size.value === 0) this.#state = STATE.trailers;
         else {
-          this.#state = enum_.chunkData;
+          this.#state = STATE.chunkData;
           this.#remaining = size.value;
         }
         return size.next;
@@ -483,9 +479,9 @@ export class Http1Parser<E> {
       return bytes.length;
     }
     const size = parseInt(m[1], 16);
-    if (size === 0) this.#state = enum_.trailers;
+    if (size === 0) this.#state = STATE.trailers;
     else {
-      this.#state = enum_.chunkData;
+      this.#state = STATE.chunkData;
       this.#remaining = size;
     }
     return next;
@@ -529,7 +525,7 @@ export class Http1Parser<E> {
     this.#dropLine();
     this.#dropTrailers();
     this.#setResyncTail(new Uint8Array(0));
-    this.#state = enum_.resync;
+    this.#state = STATE.resync;
   }
 
   #setResyncTail(tail: Uint8Array): void {
@@ -550,7 +546,7 @@ export class Http1Parser<E> {
     }
     if (at >= 0) {
       this.#setResyncTail(new Uint8Array(0));
-      this.#state = enum_.start;
+      this.#state = STATE.start;
       this.feed(all.subarray(at), origin);
       return;
     }
