@@ -46,12 +46,15 @@ export class FileReceiver implements Receiver {
 
   async #start(host: Host): Promise<void> {
     let handle: FileHandle;
+    let size: number;
     try {
       handle = await open(this.path, 'r');
-      if (!(await handle.stat()).isFile()) {
+      const stat = await handle.stat();
+      if (!stat.isFile()) {
         await handle.close();
         throw new Error('not a regular file');
       }
+      size = stat.size;
     } catch (err) {
       throw new Error(`path: cannot replay ${this.path}: ${(err as Error).message}`, { cause: err });
     }
@@ -60,17 +63,21 @@ export class FileReceiver implements Receiver {
       return;
     }
     this.#settings.logger.debug({ path: this.path, pace: this.#config.pace }, 'replaying');
-    this.#running = this.#replay(handle, host);
+    this.#running = this.#replay(handle, size, host);
   }
 
-  async #replay(handle: FileHandle, host: Host): Promise<void> {
+  /**
+   * Replays the file as it was at start (`size` bytes): what is appended meanwhile is not read
+   * (follow: false), so a pipeline whose file exporter writes the same file still ends.
+   */
+  async #replay(handle: FileHandle, size: number, host: Host): Promise<void> {
     const { batch_size: batchSize, max_line_bytes: maxLineBytes } = this.#config;
     const pacer = this.#config.pace === 'recorded' ? new Pacer(this.#config.speed, this.#timing.clock) : undefined;
     const stop = this.#abort.signal;
     let batch: Batch = [];
     let finished = false;
     try {
-      replay: for await (const chunk of readLines(handle, { maxLineBytes })) {
+      replay: for await (const chunk of readLines(handle, { maxLineBytes, end: size })) {
         if (stop.aborted) break;
         if ('tooLong' in chunk) {
           this.#badLine(chunk.line, `line of ${chunk.bytes}+ bytes is longer than max_line_bytes (${maxLineBytes})`);

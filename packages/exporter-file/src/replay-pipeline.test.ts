@@ -81,6 +81,18 @@ describe('replay pipeline through the Service', () => {
     assert.equal(readFileSync(out, 'utf8'), text);
   });
 
+  it('a replay into the very file it reads ends (what is appended meanwhile is not read)', async () => {
+    const path = join(work, 'same.jsonl');
+    const lines = Array.from({ length: 5000 }, (_, i) => serializeEvent({ ...exampleEvent('file.read', 0), event_id: `01JDQ7SAME${String(i).padStart(16, '0')}` }));
+    writeFileSync(path, lines.join('\n') + '\n');
+    const svc = service({ path, batch_size: 100 }, { path });
+    await svc.start();
+    await svc.whenDone;
+    const summary = await svc.shutdown();
+    assert.equal(summary.eventsOut, lines.length);
+    assert.equal(readFileSync(path, 'utf8'), [...lines, ...lines].join('\n') + '\n');
+  });
+
   it('shutdown mid-replay of a large file leaves valid JSONL: a prefix of the input, every line whole', async () => {
     const input = join(work, 'large.jsonl');
     const template = exampleEvent('network.connect', 0);

@@ -42,6 +42,16 @@ describe('readLines', () => {
     }
   });
 
+  it('reads no further than end (a file that grows meanwhile)', async () => {
+    const path = join(dir, 'growing');
+    writeFileSync(path, 'one\ntwo\nthree\n');
+    const handle = await open(path, 'r');
+    const out: string[] = [];
+    for await (const item of readLines(handle, { chunkBytes: 3, maxLineBytes: 100, end: 8 })) if (!('tooLong' in item)) out.push(...item.lines);
+    await handle.close();
+    assert.deepEqual(out, ['one', 'two']);
+  });
+
   it('yields nothing for an empty file and one line for a lone newline', async () => {
     assert.deepEqual(await read('', 8), []);
     assert.deepEqual(await read('\n', 8), ['#1 ']);

@@ -20,15 +20,23 @@ export interface TooLongLine {
   bytes: number;
 }
 
-export async function* readLines(handle: FileHandle, options: { chunkBytes?: number; maxLineBytes: number }): AsyncGenerator<Lines | TooLongLine> {
+export interface ReadLinesOptions {
+  chunkBytes?: number;
+  maxLineBytes: number;
+  /** Read no further than this byte offset (what the file held when the replay began). */
+  end?: number;
+}
+
+export async function* readLines(handle: FileHandle, options: ReadLinesOptions): AsyncGenerator<Lines | TooLongLine> {
   const buffer = Buffer.allocUnsafe(options.chunkBytes ?? 1024 * 1024);
+  const end = options.end ?? Infinity;
   let carry: Buffer[] = []; // the start of a line that spans reads
   let carryBytes = 0;
   let skipping = false; // inside a line already reported too long
   let lineNo = 1;
   let position = 0;
   for (;;) {
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position);
     if (bytesRead === 0) break;
     position += bytesRead;
     const chunk = buffer.subarray(0, bytesRead);
