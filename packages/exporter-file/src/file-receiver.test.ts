@@ -141,7 +141,7 @@ describe('file receiver', () => {
     assert.equal(settings.telemetry.droppedCount('consume_failed'), 10);
   });
 
-  it('shutdown mid-replay stops at a batch boundary: what was handed on is whole and awaited, no done', async () => {
+  it('shutdown mid-replay stops at a line boundary: what was handed on is a prefix, awaited, no done', async () => {
     const input = events(20_000);
     const sink = new SinkConsumer({ delayMs: 2 });
     const { receiver } = make(jsonl(input), { batch_size: 100 }, sink);
@@ -153,7 +153,8 @@ describe('file receiver', () => {
     const got = sink.events.length;
     assert.ok(got >= 500 && got < input.length, `${got} events`);
     assert.deepEqual(sink.events, input.slice(0, got), 'a prefix of the file, in order');
-    assert.ok(sink.batches.every((b) => b.length === 100), 'no half batch');
+    // Whole events only; the last batch may be short (the events parsed when shutdown came).
+    assert.ok(sink.batches.slice(0, -1).every((b) => b.length === 100));
     assert.equal(host.done, false);
     const calls = sink.calls;
     await new Promise((r) => setTimeout(r, 20));
