@@ -133,16 +133,24 @@ describe('file exporter', () => {
     assert.equal(settings.telemetry.errorCount('write_failed'), 2);
   });
 
-  it('counts a write error when the folder does not exist or is a file (ENOENT, ENOTDIR)', async () => {
+  it('counts a write error when a folder on the path is a file (ENOTDIR)', async () => {
     const dir = freshDir();
     writeFileSync(join(dir, 'plain-file'), 'x');
-    for (const path of ['missing/out.jsonl', 'plain-file/out.jsonl']) {
-      const { exporter, settings } = make({ path }, dir);
-      await exporter.start(testHost());
-      await exporter.consume(events(4));
-      await exporter.shutdown();
-      assert.equal(settings.telemetry.droppedCount('write_failed'), 4, path);
-    }
+    const { exporter, settings } = make({ path: 'plain-file/out.jsonl' }, dir);
+    await exporter.start(testHost());
+    await exporter.consume(events(4));
+    await exporter.shutdown();
+    assert.equal(settings.telemetry.droppedCount('write_failed'), 4);
+  });
+
+  it('creates missing folders (0700) on the path', async () => {
+    const { dir, exporter, settings } = make({ path: 'logs/oisp/out.jsonl' });
+    await exporter.start(testHost());
+    await exporter.consume(events(2));
+    await exporter.shutdown();
+    assert.equal(readLines(join(dir, 'logs/oisp/out.jsonl')).length, 2);
+    assert.equal(statSync(join(dir, 'logs/oisp')).mode & 0o777, 0o700);
+    assert.equal(settings.telemetry.droppedCount(), 0);
   });
 
   it('bounds what it queues: consume waits (backpressure) and everything is written in order', async () => {

@@ -1,11 +1,14 @@
 // An append-only file that rotates by size, like lumberjack / logrotate: when the next lines would
 // take it past the limit, path.(N-1) -> path.N ... path -> path.1, the oldest beyond max_backups
 // is removed, and a fresh path is created. New files get mode 0600 (events hold prompts and
-// keys' fingerprints); an existing file keeps its mode. Rotation happens only between lines.
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+// keys' fingerprints); an existing file keeps its mode; a missing folder is created (0700).
+// Rotation happens only between lines.
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 const NEWLINE = 0x0a;
 const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
 
 export interface RotatingFileOptions {
   path: string;
@@ -37,6 +40,7 @@ export class RotatingFile {
   /** Opens (creating with 0600, else appending). Throws the fs error. */
   async open(): Promise<void> {
     if (this.#handle) return;
+    await mkdir(dirname(this.path), { recursive: true, mode: DIR_MODE });
     const handle = await open(this.path, 'a', FILE_MODE);
     try {
       this.#size = (await handle.stat()).size;
