@@ -1,0 +1,12 @@
+// The built-in components of this distribution (like otelcol-contrib's components.go).
+import type { Factory } from '@oisp/core';
+import fileComponents from '@oisp/exporter-file';
+import httpProcessor from '@oisp/processor-http';
+
+function withPackage(pkg: string, factories: Factory | Factory[]): Factory[] {
+  return (Array.isArray(factories) ? factories : [factories]).map((f) => ({ ...f, package: pkg }));
+}
+
+export function builtinFactories(): Factory[] {
+  return [...withPackage('@oisp/exporter-file', fileComponents), ...withPackage('@oisp/processor-http', httpProcessor)];
+}
