@@ -1,23 +1,16 @@
 // The file exporter as a component: conformance, what it writes, filters, write errors, backpressure.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseEvent, serializeEvent, EVENT_TYPES, type OispEvent } from '@oisp/core';
 import { createTestSettings, exampleEvent, runConformance, testHost } from '@oisp/core/testing';
 import { fileExporterFactory } from './factory.ts';
 import { createDefaultExporterConfig, validateExporterConfig, type FileExporterConfig } from './config.ts';
 import { FileExporter } from './file-exporter.ts';
+import { tempDirs } from './internal/temp-dirs.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'oisp-file-exporter-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const freshDir = () => {
-  const d = join(root, String(n++));
-  mkdirSync(d);
-  return d;
-};
+const freshDir = tempDirs('oisp-file-exporter-');
 
 // The conformance test hands it every known type; with include_internal it writes them all.
 runConformance(fileExporterFactory, { config: () => ({ path: join(freshDir(), 'out.jsonl'), include_internal: true }) });

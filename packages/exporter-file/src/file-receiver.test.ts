@@ -1,24 +1,17 @@
 // The file receiver as a component: conformance, bad lines, batching, bytes, shutdown mid-replay, pace.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { serializeEvent, type OispEvent } from '@oisp/core';
 import { SinkConsumer, createTestSettings, exampleEvent, runConformance, testHost } from '@oisp/core/testing';
 import { fileReceiverFactory } from './factory.ts';
 import { createDefaultReceiverConfig, type FileReceiverConfig } from './config.ts';
 import { FileReceiver, type FileReceiverTiming } from './file-receiver.ts';
+import { tempDirs } from './internal/temp-dirs.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'oisp-file-receiver-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const freshDir = () => {
-  const d = join(root, String(n++));
-  mkdirSync(d);
-  return d;
-};
+const freshDir = tempDirs('oisp-file-receiver-');
 
 function events(count: number, type: Parameters<typeof exampleEvent>[0] = 'process.exit'): OispEvent[] {
   return Array.from({ length: count }, (_, i) => ({ ...exampleEvent(type, i), event_id: `e${String(i).padStart(7, '0')}` }));

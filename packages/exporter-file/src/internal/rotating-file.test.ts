@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AppendError, RotatingFile } from './rotating-file.ts';
+import { tempDirs } from './temp-dirs.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'oisp-rotating-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const freshDir = () => {
-  const d = join(root, String(n++));
-  mkdirSync(d);
-  return d;
-};
+const freshDir = tempDirs('oisp-rotating-');
 const line = (i: number, width = 10) => `${String(i).padStart(width - 1, '0')}\n`; // `width` bytes with the newline
 
 describe('RotatingFile', () => {
