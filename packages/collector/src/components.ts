@@ -2,11 +2,16 @@
 import type { Factory } from '@oisp/core';
 import fileComponents from '@oisp/exporter-file';
 import httpProcessor from '@oisp/processor-http';
+import ebpfReceiver from '@oisp/receiver-ebpf';
 
 function withPackage(pkg: string, factories: Factory | Factory[]): Factory[] {
   return (Array.isArray(factories) ? factories : [factories]).map((f) => ({ ...f, package: pkg }));
 }
 
 export function builtinFactories(): Factory[] {
-  return [...withPackage('@oisp/exporter-file', fileComponents), ...withPackage('@oisp/processor-http', httpProcessor)];
+  return [
+    ...withPackage('@oisp/receiver-ebpf', ebpfReceiver),
+    ...withPackage('@oisp/exporter-file', fileComponents),
+    ...withPackage('@oisp/processor-http', httpProcessor),
+  ];
 }

@@ -1,0 +1,31 @@
+/* Record layouts shared by the BPF programs and the TypeScript decoder
+ * (packages/receiver-ebpf/src/internal/records.ts); a test checks that both agree. */
+#ifndef OISP_RECORDS_H
+#define OISP_RECORDS_H
+
+#define OISP_CHUNK_MAX 16384
+
+enum oisp_record_kind {
+	OISP_REC_TLS_DATA = 1,
+};
+
+enum oisp_direction {
+	OISP_DIR_EGRESS = 0, /* SSL_write: bytes the process sent */
+	OISP_DIR_INGRESS = 1, /* SSL_read: bytes the process received */
+};
+
+/* One plaintext chunk. The payload (len bytes) follows the header in the same ring record. */
+struct oisp_tls_data {
+	__u32 kind;      /* OISP_REC_TLS_DATA */
+	__u32 len;       /* payload bytes after this header */
+	__u64 ts_ns;     /* bpf_ktime_get_ns (CLOCK_MONOTONIC) at return */
+	__u64 ssl_ptr;   /* the SSL* of the connection */
+	__u64 offset;    /* byte offset of the payload in this direction of this connection */
+	__u32 pid;       /* tgid */
+	__u32 tid;
+	__u32 direction; /* enum oisp_direction */
+	__u32 generation;
+	char comm[16];
+};
+
+#endif

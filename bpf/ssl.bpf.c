@@ -1,0 +1,197 @@
+// TLS plaintext from uprobes on OpenSSL's SSL_write / SSL_read (DESIGN.md "The native boundary").
+// Data is taken at return, from the return value: node retries SSL_write with the same bytes while
+// the handshake is pending, so entry arguments alone would duplicate it.
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "oisp_records.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Largest payload copied per call (runtime value; chunks past it are lost and show as a gap). */
+const volatile __u64 max_payload_bytes = 16 << 20;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+/* Processes never traced: the collector itself, filled before anything is attached. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} excluded_tgids SEC(".maps");
+
+struct call_args {
+	__u64 ssl;
+	__u64 buf;
+	__u32 direction;
+};
+
+/* Arguments saved at entry, by thread, for the return probe. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct call_args);
+} active_calls SEC(".maps");
+
+struct conn_key {
+	__u32 tgid;
+	__u32 direction;
+	__u64 ssl;
+};
+
+/* Bytes seen so far per connection and direction: offsets are kept in the kernel so a lost
+ * chunk shows as a gap in userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct conn_key);
+	__type(value, __u64);
+} conn_offsets SEC(".maps");
+
+/* Records the ring could not take, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct scratch {
+	struct oisp_tls_data hdr;
+	__u8 data[OISP_CHUNK_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_space SEC(".maps");
+
+struct copy_ctx {
+	struct scratch *s;
+	__u64 buf;
+	__u64 total;
+	__u64 base_offset;
+};
+
+static __always_inline void count_drop(__u32 slot, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&drops, &slot);
+	if (v)
+		*v += n;
+}
+
+static long copy_chunk(__u64 index, void *arg)
+{
+	struct copy_ctx *c = arg;
+	__u64 done = index * OISP_CHUNK_MAX;
+	if (done >= c->total)
+		return 1;
+	__u64 len = c->total - done;
+	if (len > OISP_CHUNK_MAX)
+		len = OISP_CHUNK_MAX;
+	barrier_var(len);
+	if (len > OISP_CHUNK_MAX)
+		return 1;
+	struct scratch *s = c->s;
+	if (bpf_probe_read_user(s->data, len, (void *)(c->buf + done)) != 0) {
+		count_drop(1, len);
+		return 0;
+	}
+	s->hdr.len = len;
+	s->hdr.offset = c->base_offset + done;
+	__u64 size = sizeof(s->hdr) + len;
+	barrier_var(size);
+	if (size > sizeof(*s))
+		return 1;
+	if (bpf_ringbuf_output(&events, s, size, 0) != 0)
+		count_drop(0, 1);
+	return 0;
+}
+
+static __always_inline int enter(void *ssl, void *buf, __u32 direction)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	if (bpf_map_lookup_elem(&excluded_tgids, &tgid))
+		return 0;
+	/* Only the outermost call: SSL_write_ex calling SSL_write must not count twice. */
+	if (bpf_map_lookup_elem(&active_calls, &id))
+		return 0;
+	struct call_args args = { .ssl = (__u64)ssl, .buf = (__u64)buf, .direction = direction };
+	bpf_map_update_elem(&active_calls, &id, &args, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int leave(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct call_args *args = bpf_map_lookup_elem(&active_calls, &id);
+	if (!args)
+		return 0;
+	struct call_args a = *args;
+	bpf_map_delete_elem(&active_calls, &id);
+	if (ret <= 0)
+		return 0;
+
+	struct conn_key key = { .tgid = id >> 32, .direction = a.direction, .ssl = a.ssl };
+	__u64 zero = 0;
+	__u64 *off = bpf_map_lookup_elem(&conn_offsets, &key);
+	if (!off) {
+		bpf_map_update_elem(&conn_offsets, &key, &zero, BPF_NOEXIST);
+		off = bpf_map_lookup_elem(&conn_offsets, &key);
+		if (!off)
+			return 0;
+	}
+	__u64 base = __sync_fetch_and_add(off, (__u64)ret);
+
+	__u32 k = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch_space, &k);
+	if (!s)
+		return 0;
+	s->hdr.kind = OISP_REC_TLS_DATA;
+	s->hdr.ts_ns = bpf_ktime_get_ns();
+	s->hdr.ssl_ptr = a.ssl;
+	s->hdr.pid = id >> 32;
+	s->hdr.tid = (__u32)id;
+	s->hdr.direction = a.direction;
+	s->hdr.generation = 0;
+	bpf_get_current_comm(s->hdr.comm, sizeof(s->hdr.comm));
+
+	__u64 total = (__u64)ret;
+	if (total > max_payload_bytes)
+		total = max_payload_bytes;
+	struct copy_ctx c = { .s = s, .buf = a.buf, .total = total, .base_offset = base };
+	bpf_loop((total + OISP_CHUNK_MAX - 1) / OISP_CHUNK_MAX, copy_chunk, &c, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_enter, void *ssl, const void *buf, int num)
+{
+	return enter(ssl, (void *)buf, OISP_DIR_EGRESS);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_write_exit, int ret)
+{
+	return leave(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_enter, void *ssl, void *buf, int num)
+{
+	return enter(ssl, buf, OISP_DIR_INGRESS);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_read_exit, int ret)
+{
+	return leave(ret);
+}

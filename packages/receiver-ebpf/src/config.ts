@@ -1,0 +1,29 @@
+// Config of the `ebpf` receiver: type, JSON schema (ajv fills defaults), defaults.
+import type { JsonSchema } from '@oisp/core';
+
+export const TYPE = 'ebpf';
+
+export interface EbpfReceiverConfig {
+  /** Capture TLS plaintext with uprobes on OpenSSL. */
+  ssl: boolean;
+  /** More files to hook (absolute paths): libssl copies or executables that carry OpenSSL. */
+  binary_paths: string[];
+  /** Batches waiting for the pipeline; beyond it batches are dropped and counted (the gap shows in offsets). */
+  max_queued_batches: number;
+}
+
+export function createDefaultConfig(): EbpfReceiverConfig {
+  return { ssl: true, binary_paths: [], max_queued_batches: 256 };
+}
+
+const defaults = createDefaultConfig();
+
+export const configSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ssl: { type: 'boolean', default: defaults.ssl },
+    binary_paths: { type: 'array', items: { type: 'string', pattern: '^/' }, default: defaults.binary_paths },
+    max_queued_batches: { type: 'integer', minimum: 1, maximum: 65536, default: defaults.max_queued_batches },
+  },
+};

@@ -1,0 +1,12 @@
+// The `ebpf` receiver factory.
+import { defineReceiver } from '@oisp/core';
+import { TYPE, configSchema, createDefaultConfig, type EbpfReceiverConfig } from './config.ts';
+import { EbpfReceiver } from './ebpf-receiver.ts';
+
+export const ebpfReceiverFactory = defineReceiver<EbpfReceiverConfig>({
+  type: TYPE,
+  stability: 'development',
+  configSchema,
+  createDefaultConfig,
+  create: (settings, config, next) => new EbpfReceiver(settings, config, next),
+});

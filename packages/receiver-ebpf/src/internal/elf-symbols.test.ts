@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { definedDynamicSymbols } from './elf-symbols.ts';
+import { discoverTargets } from './targets.ts';
+
+describe('definedDynamicSymbols', () => {
+  it('finds OpenSSL exported by node itself (statically linked) and by the system libssl', () => {
+    assert.deepEqual(definedDynamicSymbols(process.execPath, ['SSL_write', 'SSL_read', 'no_such_symbol']), new Set(['SSL_write', 'SSL_read']));
+    assert.deepEqual(definedDynamicSymbols('/usr/lib/x86_64-linux-gnu/libssl.so.3', ['SSL_write_ex']), new Set(['SSL_write_ex']));
+  });
+
+  it('does not count a symbol a file only imports, and answers empty for a non-ELF file', () => {
+    // curl calls into libcurl; it defines no SSL_* itself.
+    assert.equal(definedDynamicSymbols('/usr/bin/curl', ['SSL_write']).size, 0);
+    const junk = join(mkdtempSync(join(tmpdir(), 'oisp-elf-')), 'junk');
+    writeFileSync(junk, 'not an elf file at all, but long enough to have a header of 64 bytes......');
+    assert.equal(definedDynamicSymbols(junk, ['SSL_write']).size, 0);
+    assert.equal(definedDynamicSymbols('/nonexistent', ['SSL_write']).size, 0);
+  });
+});
+
+describe('discoverTargets', () => {
+  it('hooks each file once and says why others are skipped', () => {
+    const { targets, skipped } = discoverTargets(['/usr/bin/curl', process.execPath], [process.execPath]);
+    assert.ok(targets.some((t) => t.path === process.execPath && t.reason === 'executable exporting OpenSSL symbols'));
+    assert.ok(targets.some((t) => /libssl\.so\.3$/.test(t.path)));
+    assert.equal(targets.filter((t) => t.path === process.execPath).length, 1, 'the same inode once');
+    assert.deepEqual(skipped.find((s) => s.path === '/usr/bin/curl'), { path: '/usr/bin/curl', reason: 'does not export SSL_write, SSL_read' });
+  });
+});

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { decodeBatch, RecordDecodeError, TLS_DATA_LAYOUT } from './records.ts';
+
+const header = resolve(import.meta.dirname, '../../../../bpf/oisp_records.h');
+
+describe('records', () => {
+  it('the TypeScript layout equals bpf/oisp_records.h (compiled with offsetof)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oisp-layout-'));
+    const src = join(dir, 'layout.c');
+    const fields = Object.keys(TLS_DATA_LAYOUT).filter((f) => f !== 'size');
+    writeFileSync(
+      src,
+      `#include <stdio.h>\n#include <stddef.h>\n#include <linux/types.h>\n#include "${header}"\nint main(void){\n` +
+        fields.map((f) => `printf("${f} %zu\\n", offsetof(struct oisp_tls_data, ${f}));`).join('\n') +
+        `\nprintf("size %zu\\n", sizeof(struct oisp_tls_data));return 0;}\n`,
+    );
+    execFileSync('cc', ['-o', join(dir, 'layout'), src]);
+    const printed = Object.fromEntries(
+      execFileSync(join(dir, 'layout'), { encoding: 'utf8' }).trim().split('\n').map((l) => [l.split(' ')[0], Number(l.split(' ')[1])]),
+    );
+    assert.deepEqual(printed, { ...TLS_DATA_LAYOUT });
+  });
+
+  it('decodes a batch and names the byte offset of a malformed record', () => {
+    const rec = Buffer.alloc(TLS_DATA_LAYOUT.size + 3);
+    rec.writeUInt32LE(1, 0);
+    rec.writeUInt32LE(3, 4);
+    rec.writeBigUInt64LE(42n, 8);
+    rec.writeBigUInt64LE(0xdeadbeefn, 16);
+    rec.writeBigUInt64LE(100n, 24);
+    rec.writeUInt32LE(7, 32);
+    rec.writeUInt32LE(8, 36);
+    rec.writeUInt32LE(1, 40);
+    rec.write('curl', 48);
+    rec.write('abc', TLS_DATA_LAYOUT.size);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(rec.length);
+    const [r] = decodeBatch(Buffer.concat([len, rec]));
+    assert.deepEqual({ ...r, data: r.data.toString() }, {
+      kind: 1, tsNs: 42n, sslPtr: 0xdeadbeefn, offset: 100, pid: 7, tid: 8, direction: 'ingress', generation: 0, comm: 'curl', data: 'abc',
+    });
+    assert.throws(() => decodeBatch(Buffer.concat([len, rec, len])), (e: unknown) => e instanceof RecordDecodeError && /at byte 71/.test(e.message));
+  });
+});

@@ -1,0 +1,59 @@
+// Which files to hook: every file that defines OpenSSL's SSL_write and SSL_read in its dynamic
+// symbol table — the system libssl, and executables that link OpenSSL statically and export it
+// (node). One attach per file (device + inode), whatever path names it.
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { definedDynamicSymbols } from './elf-symbols.ts';
+
+export const SSL_SYMBOLS = ['SSL_write', 'SSL_read'] as const;
+
+const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+
+export interface Target {
+  path: string;
+  /** Why it was chosen. */
+  reason: string;
+}
+
+function libsslCandidates(): string[] {
+  const out: string[] = [];
+  for (const dir of LIB_DIRS) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) if (/^libssl\.so(\.\d+)*$/.test(name)) out.push(join(dir, name));
+  }
+  return out;
+}
+
+export function discoverTargets(extra: readonly string[], executables: readonly string[]): { targets: Target[]; skipped: Target[] } {
+  const seen = new Set<string>();
+  const targets: Target[] = [];
+  const skipped: Target[] = [];
+  const candidates = [
+    ...libsslCandidates().map((path) => ({ path, reason: 'system libssl' })),
+    ...executables.map((path) => ({ path, reason: 'executable exporting OpenSSL symbols' })),
+    ...extra.map((path) => ({ path, reason: 'binary_paths' })),
+  ];
+  for (const candidate of candidates) {
+    let key: string;
+    let c = candidate;
+    try {
+      c = { ...candidate, path: realpathSync(candidate.path) };
+      const st = statSync(c.path);
+      key = `${st.dev}:${st.ino}`;
+    } catch (err) {
+      skipped.push({ path: candidate.path, reason: (err as Error).message });
+      continue;
+    }
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const found = definedDynamicSymbols(c.path, SSL_SYMBOLS);
+    if (found.size === SSL_SYMBOLS.length) targets.push(c);
+    else skipped.push({ path: c.path, reason: `does not export ${SSL_SYMBOLS.filter((s) => !found.has(s)).join(', ')}` });
+  }
+  return { targets, skipped };
+}

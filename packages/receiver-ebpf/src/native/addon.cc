@@ -1,0 +1,199 @@
+// The thin native layer (DESIGN.md "The native boundary"): open, load and attach the BPF object
+// with libbpf, run one poll thread on the ring buffer, and hand JavaScript whole batches of raw
+// records as one Buffer through a ThreadSafeFunction. Decoding and all policy live in TypeScript.
+#include <napi.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+// Batches hand to JS at most this many bytes at a time; the TSFN queue holds at most kQueue
+// batches. When JS falls behind, the poll thread blocks, the ring fills and the kernel counts drops.
+constexpr size_t kBatchBytes = 1 << 20;
+constexpr size_t kQueue = 64;
+
+struct Batch {
+  std::vector<uint8_t> bytes;
+};
+
+class Capture : public Napi::ObjectWrap<Capture> {
+ public:
+  static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+    Napi::Function ctor = DefineClass(env, "Capture", {
+      InstanceMethod("exclude", &Capture::Exclude),
+      InstanceMethod("attachUprobe", &Capture::AttachUprobe),
+      InstanceMethod("start", &Capture::Start),
+      InstanceMethod("drops", &Capture::Drops),
+      InstanceMethod("close", &Capture::Close),
+    });
+    exports.Set("Capture", ctor);
+    return exports;
+  }
+
+  // new Capture(objectPath): opens and loads the object (the verifier runs here).
+  explicit Capture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Capture>(info) {
+    Napi::Env env = info.Env();
+    std::string path = info[0].As<Napi::String>();
+    obj_ = bpf_object__open_file(path.c_str(), nullptr);
+    if (!obj_ || libbpf_get_error(obj_)) {
+      obj_ = nullptr;
+      Napi::Error::New(env, "bpf_object__open_file " + path + ": " + std::strerror(errno)).ThrowAsJavaScriptException();
+      return;
+    }
+    if (int err = bpf_object__load(obj_); err != 0) {
+      Napi::Error::New(env, "bpf_object__load: " + std::string(std::strerror(-err))).ThrowAsJavaScriptException();
+      bpf_object__close(obj_);
+      obj_ = nullptr;
+    }
+  }
+
+  ~Capture() override { Stop(); }
+
+ private:
+  static int OnRecord(void* ctx, void* data, size_t size) {
+    auto* self = static_cast<Capture*>(ctx);
+    uint32_t len = static_cast<uint32_t>(size);
+    auto& out = self->pending_;
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(&len);
+    out.insert(out.end(), p, p + sizeof(len));
+    out.insert(out.end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+    return out.size() >= kBatchBytes ? 1 : 0;  // a positive return ends this poll: hand the batch on
+  }
+
+  int MapFd(Napi::Env env, const char* name) {
+    bpf_map* map = obj_ ? bpf_object__find_map_by_name(obj_, name) : nullptr;
+    if (!map) {
+      Napi::Error::New(env, std::string("no map ") + name).ThrowAsJavaScriptException();
+      return -1;
+    }
+    return bpf_map__fd(map);
+  }
+
+  // exclude(tgid): never trace this process (the collector itself).
+  Napi::Value Exclude(const Napi::CallbackInfo& info) {
+    int fd = MapFd(info.Env(), "excluded_tgids");
+    if (fd < 0) return info.Env().Undefined();
+    uint32_t tgid = info[0].As<Napi::Number>().Uint32Value();
+    uint8_t one = 1;
+    if (bpf_map_update_elem(fd, &tgid, &one, BPF_ANY) != 0) {
+      Napi::Error::New(info.Env(), std::string("exclude: ") + std::strerror(errno)).ThrowAsJavaScriptException();
+    }
+    return info.Env().Undefined();
+  }
+
+  // attachUprobe(program, binaryPath, symbol, retprobe, pid = -1)
+  Napi::Value AttachUprobe(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string prog_name = info[0].As<Napi::String>();
+    std::string binary = info[1].As<Napi::String>();
+    std::string symbol = info[2].As<Napi::String>();
+    bool retprobe = info[3].As<Napi::Boolean>();
+    int pid = info.Length() > 4 ? info[4].As<Napi::Number>().Int32Value() : -1;
+    bpf_program* prog = obj_ ? bpf_object__find_program_by_name(obj_, prog_name.c_str()) : nullptr;
+    if (!prog) {
+      Napi::Error::New(env, "no BPF program " + prog_name).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .func_name = symbol.c_str());
+    bpf_link* link = bpf_program__attach_uprobe_opts(prog, pid, binary.c_str(), 0, &opts);
+    if (!link || libbpf_get_error(link)) {
+      Napi::Error::New(env, "attach " + prog_name + " to " + binary + ":" + symbol + ": " + std::strerror(errno)).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    links_.push_back(link);
+    return env.Undefined();
+  }
+
+  // start(onBatch: (buffer) => void): the poll thread.
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int fd = MapFd(env, "events");
+    if (fd < 0 || running_) return env.Undefined();
+    rb_ = ring_buffer__new(fd, &Capture::OnRecord, this, nullptr);
+    if (!rb_) {
+      Napi::Error::New(env, std::string("ring_buffer__new: ") + std::strerror(errno)).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    tsfn_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "oisp-ebpf-poll", kQueue, 1);
+    running_ = true;
+    thread_ = std::thread([this] { Poll(); });
+    return env.Undefined();
+  }
+
+  void Poll() {
+    auto deliver = [](Napi::Env env, Napi::Function fn, Batch* batch) {
+      if (env != nullptr && fn != nullptr) {
+        fn.Call({Napi::Buffer<uint8_t>::Copy(env, batch->bytes.data(), batch->bytes.size())});
+      }
+      delete batch;
+    };
+    while (running_) {
+      int n = ring_buffer__poll(rb_, 100);
+      if (n < 0 && n != -EINTR) break;
+      if (!pending_.empty()) {
+        auto* batch = new Batch{std::move(pending_)};
+        pending_.clear();
+        // Blocks while the queue is full: backpressure reaches the ring, whose drops are counted.
+        if (tsfn_.BlockingCall(batch, deliver) != napi_ok) delete batch;
+      }
+    }
+  }
+
+  // drops(): [records the ring could not take, bytes that could not be read], summed over CPUs.
+  Napi::Value Drops(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int fd = MapFd(env, "drops");
+    Napi::Array out = Napi::Array::New(env, 2);
+    if (fd < 0) return out;
+    int cpus = libbpf_num_possible_cpus();
+    std::vector<uint64_t> values(cpus > 0 ? cpus : 1);
+    for (uint32_t slot = 0; slot < 2; slot++) {
+      uint64_t sum = 0;
+      if (bpf_map_lookup_elem(fd, &slot, values.data()) == 0) {
+        for (uint64_t v : values) sum += v;
+      }
+      out.Set(slot, Napi::Number::New(env, static_cast<double>(sum)));
+    }
+    return out;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Stop();
+    return info.Env().Undefined();
+  }
+
+  void Stop() {
+    if (running_) {
+      running_ = false;
+      tsfn_.Abort();  // unblocks a poll thread waiting on a full queue
+      if (thread_.joinable()) thread_.join();
+    }
+    for (bpf_link* link : links_) bpf_link__destroy(link);
+    links_.clear();
+    if (rb_) ring_buffer__free(rb_);
+    rb_ = nullptr;
+    if (obj_) bpf_object__close(obj_);
+    obj_ = nullptr;
+  }
+
+  bpf_object* obj_ = nullptr;
+  ring_buffer* rb_ = nullptr;
+  std::vector<bpf_link*> links_;
+  std::vector<uint8_t> pending_;
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+  Napi::ThreadSafeFunction tsfn_;
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) { return Capture::Init(env, exports); }
+
+}  // namespace
+
+NODE_API_MODULE(oisp_ebpf, Init)
