@@ -27,6 +27,7 @@ struct {
 struct call_args {
 	__u64 ssl;
 	__u64 buf;
+	__u64 count_ptr; /* the _ex variants return the byte count through a size_t* */
 	__u32 direction;
 };
 
@@ -115,7 +116,7 @@ static long copy_chunk(__u64 index, void *arg)
 	return 0;
 }
 
-static __always_inline int enter(void *ssl, void *buf, __u32 direction)
+static __always_inline int enter(void *ssl, void *buf, __u32 direction, void *count_ptr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
@@ -124,7 +125,7 @@ static __always_inline int enter(void *ssl, void *buf, __u32 direction)
 	/* Only the outermost call: SSL_write_ex calling SSL_write must not count twice. */
 	if (bpf_map_lookup_elem(&active_calls, &id))
 		return 0;
-	struct call_args args = { .ssl = (__u64)ssl, .buf = (__u64)buf, .direction = direction };
+	struct call_args args = { .ssl = (__u64)ssl, .buf = (__u64)buf, .count_ptr = (__u64)count_ptr, .direction = direction };
 	bpf_map_update_elem(&active_calls, &id, &args, BPF_ANY);
 	return 0;
 }
@@ -139,6 +140,15 @@ static __always_inline int leave(long ret)
 	bpf_map_delete_elem(&active_calls, &id);
 	if (ret <= 0)
 		return 0;
+	if (a.count_ptr) {
+		/* SSL_write_ex / SSL_read_ex: 1 on success, the count in *written / *readbytes. */
+		__u64 count = 0;
+		if (bpf_probe_read_user(&count, sizeof(count), (void *)a.count_ptr) != 0)
+			return 0;
+		ret = (long)count;
+		if (ret <= 0)
+			return 0;
+	}
 
 	struct conn_key key = { .tgid = id >> 32, .direction = a.direction, .ssl = a.ssl };
 	__u64 zero = 0;
@@ -175,7 +185,7 @@ static __always_inline int leave(long ret)
 SEC("uprobe")
 int BPF_KPROBE(ssl_write_enter, void *ssl, const void *buf, int num)
 {
-	return enter(ssl, (void *)buf, OISP_DIR_EGRESS);
+	return enter(ssl, (void *)buf, OISP_DIR_EGRESS, 0);
 }
 
 SEC("uretprobe")
@@ -187,11 +197,35 @@ int BPF_KRETPROBE(ssl_write_exit, int ret)
 SEC("uprobe")
 int BPF_KPROBE(ssl_read_enter, void *ssl, void *buf, int num)
 {
-	return enter(ssl, buf, OISP_DIR_INGRESS);
+	return enter(ssl, buf, OISP_DIR_INGRESS, 0);
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(ssl_read_exit, int ret)
+{
+	return leave(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_ex_enter, void *ssl, const void *buf, size_t num, size_t *written)
+{
+	return enter(ssl, (void *)buf, OISP_DIR_EGRESS, written);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_write_ex_exit, int ret)
+{
+	return leave(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_ex_enter, void *ssl, void *buf, size_t num, size_t *readbytes)
+{
+	return enter(ssl, buf, OISP_DIR_INGRESS, readbytes);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_read_ex_exit, int ret)
 {
 	return leave(ret);
 }

@@ -22,6 +22,10 @@ const PROBES = [
   { symbol: 'SSL_write', program: 'ssl_write_exit', retprobe: true },
   { symbol: 'SSL_read', program: 'ssl_read_enter', retprobe: false },
   { symbol: 'SSL_read', program: 'ssl_read_exit', retprobe: true },
+  { symbol: 'SSL_write_ex', program: 'ssl_write_ex_enter', retprobe: false },
+  { symbol: 'SSL_write_ex', program: 'ssl_write_ex_exit', retprobe: true },
+  { symbol: 'SSL_read_ex', program: 'ssl_read_ex_enter', retprobe: false },
+  { symbol: 'SSL_read_ex', program: 'ssl_read_ex_exit', retprobe: true },
 ];
 
 /** What must hold before anything is loaded; each problem says what to do. */
@@ -62,8 +66,9 @@ export class EbpfReceiver implements Receiver {
     const log = this.#settings.logger;
     for (const s of skipped) log.debug({ path: s.path, reason: s.reason }, 'not hooked');
     for (const t of targets) {
-      for (const p of PROBES) capture.attachUprobe(p.program, t.path, p.symbol, p.retprobe);
-      log.info({ path: t.path, reason: t.reason }, 'hooked SSL_write/SSL_read');
+      const hooked = PROBES.filter((p) => t.symbols?.has(p.symbol));
+      for (const p of hooked) capture.attachUprobe(p.program, t.path, p.symbol, p.retprobe);
+      log.info({ path: t.path, reason: t.reason, symbols: [...new Set(hooked.map((p) => p.symbol))] }, 'hooked');
     }
     this.#settings.telemetry.gauge('hooked_files', targets.length);
     capture.start((batch) => this.#onBatch(batch));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'node:https';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -45,20 +45,13 @@ describe('ebpf receiver: TLS capture', { skip }, () => {
     await receiver.shutdown();
   });
 
-  it('curl: the bytes sent and received, exactly once, contiguous', async () => {
-    const body = Buffer.alloc(300 * 1024);
-    for (let i = 0; i < body.length; i++) body[i] = 97 + (i % 26);
-    const bodyFile = join(dir, 'body.bin');
-    writeFileSync(bodyFile, body);
-    const curl = spawn('curl', ['-sS', '--http1.1', '--cacert', cert, '--data-binary', `@${bodyFile}`, '-H', 'content-type: application/octet-stream',
-      '-o', join(dir, 'response.bin'), `https://localhost:${port}/v1/upload`], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const [code] = await once(curl, 'exit');
-    assert.equal(code, 0);
-    const response = readFileSync(join(dir, 'response.bin'));
-    assert.equal(response.length, RESPONSE);
+  const body = Buffer.alloc(300 * 1024);
+  for (let i = 0; i < body.length; i++) body[i] = 97 + (i % 26);
 
+  /** The client's connection, from its capture.data chunks alone, must be exactly what it sent and got. */
+  async function assertCapturedExactly(pid: number, path: string, exe: string): Promise<void> {
     const mine = (): OispEvent<'capture.data', CaptureData>[] =>
-      (sink.events as OispEvent<'capture.data', CaptureData>[]).filter((e) => e.event_type === 'capture.data' && e.data.conn.pid === curl.pid);
+      (sink.events as OispEvent<'capture.data', CaptureData>[]).filter((e) => e.event_type === 'capture.data' && e.data.conn.pid === pid);
     const stream = (direction: 'egress' | 'ingress'): Buffer => {
       const chunks = mine().filter((e) => e.data.direction === direction).sort((a, b) => a.data.offset - b.data.offset);
       let at = 0;
@@ -74,21 +67,50 @@ describe('ebpf receiver: TLS capture', { skip }, () => {
 
     const sent = stream('egress');
     const head = sent.subarray(0, sent.indexOf('\r\n\r\n') + 4).toString();
-    assert.match(head, new RegExp(`^POST /v1/upload HTTP/1.1\\r\\nHost: localhost:${port}\\r\\n`));
+    assert.match(head, new RegExp(`^POST ${path} HTTP/1.1\\r\\n`));
     assert.match(head, new RegExp(`\\r\\nContent-Length: ${body.length}\\r\\n`, 'i'));
     assert.ok(sent.subarray(head.length).equals(body), 'the request body, byte for byte, once');
-    assert.ok(readFileSync(received).equals(body), 'the server got the same body');
 
     const got = stream('ingress');
     const split = got.indexOf('\r\n\r\n') + 4;
     assert.match(got.subarray(0, split).toString(), /^HTTP\/1.1 200 OK\r\n/);
-    assert.ok(got.subarray(split).equals(response), 'the response body, byte for byte, once');
+    assert.equal(got.length - split, RESPONSE, 'the whole response body, once');
+    assert.ok(got.subarray(split).equals(Buffer.alloc(RESPONSE, 'r')), 'the response body, byte for byte');
 
-    const conns = new Set(mine().map((e) => e.data.conn.id));
-    assert.equal(conns.size, 1, 'one connection');
+    assert.equal(new Set(mine().map((e) => e.data.conn.id)).size, 1, 'one connection');
     const e = mine()[0];
-    assert.equal(e.process?.exe, '/usr/bin/curl');
+    assert.equal(e.process?.exe, exe);
     assert.ok(Math.abs(Date.parse(e.ts) - Date.now()) < 60_000, `ts ${e.ts} is wall-clock time`);
+  }
+
+  it('curl (libssl SSL_write/SSL_read): 300 KiB up, 2 MiB down, exactly once, contiguous', async () => {
+    const bodyFile = join(dir, 'body.bin');
+    writeFileSync(bodyFile, body);
+    const curl = spawn('curl', ['-sS', '--http1.1', '--cacert', cert, '--data-binary', `@${bodyFile}`, '-H', 'content-type: application/octet-stream',
+      '-o', join(dir, 'response.bin'), `https://localhost:${port}/v1/upload`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const [code] = await once(curl, 'exit');
+    assert.equal(code, 0);
+    assert.equal(readFileSync(join(dir, 'response.bin')).length, RESPONSE);
+    assert.ok(readFileSync(received).subarray(-body.length).equals(body), 'the server got the body');
+    await assertCapturedExactly(curl.pid!, '/v1/upload', '/usr/bin/curl');
+  });
+
+  it('python urllib (libssl SSL_write_ex/SSL_read_ex): 300 KiB up, 2 MiB down, exactly once, contiguous', async () => {
+    const script = `import sys, urllib.request
+body = open(sys.argv[1], 'rb').read()
+req = urllib.request.Request(sys.argv[2], data=body, method='POST', headers={'Content-Type': 'application/octet-stream'})
+with urllib.request.urlopen(req) as res:
+    assert len(res.read()) == ${RESPONSE}
+`;
+    const bodyFile = join(dir, 'body-py.bin');
+    writeFileSync(bodyFile, body);
+    const python = spawn('/usr/bin/python3', ['-c', script, bodyFile, `https://localhost:${port}/v1/python`], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, SSL_CERT_FILE: cert },
+    });
+    const [code] = await once(python, 'exit');
+    assert.equal(code, 0);
+    await assertCapturedExactly(python.pid!, '/v1/python', realpathSync('/usr/bin/python3'));
   });
 
   it('the collector itself is excluded: its own TLS is not captured, its children are', async () => {

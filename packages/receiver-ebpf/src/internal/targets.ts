@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { definedDynamicSymbols } from './elf-symbols.ts';
 
 export const SSL_SYMBOLS = ['SSL_write', 'SSL_read'] as const;
+/** OpenSSL >= 1.1.1; Python calls these. */
+export const SSL_EX_SYMBOLS = ['SSL_write_ex', 'SSL_read_ex'] as const;
 
 const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
 
@@ -13,6 +15,8 @@ export interface Target {
   path: string;
   /** Why it was chosen. */
   reason: string;
+  /** The SSL_* functions it defines. */
+  symbols?: Set<string>;
 }
 
 function libsslCandidates(): string[] {
@@ -51,8 +55,8 @@ export function discoverTargets(extra: readonly string[], executables: readonly 
     }
     if (seen.has(key)) continue;
     seen.add(key);
-    const found = definedDynamicSymbols(c.path, SSL_SYMBOLS);
-    if (found.size === SSL_SYMBOLS.length) targets.push(c);
+    const found = definedDynamicSymbols(c.path, [...SSL_SYMBOLS, ...SSL_EX_SYMBOLS]);
+    if (SSL_SYMBOLS.every((s) => found.has(s))) targets.push({ ...c, symbols: found });
     else skipped.push({ path: c.path, reason: `does not export ${SSL_SYMBOLS.filter((s) => !found.has(s)).join(', ')}` });
   }
   return { targets, skipped };
