@@ -113,6 +113,24 @@ with urllib.request.urlopen(req) as res:
     await assertCapturedExactly(python.pid!, '/v1/python', realpathSync('/usr/bin/python3'));
   });
 
+  it('node https (OpenSSL linked into node): 300 KiB up, 2 MiB down, exactly once, contiguous', async () => {
+    const script = `const https = require('node:https');
+const fs = require('node:fs');
+const body = fs.readFileSync(process.argv[1]);
+const req = https.request(process.argv[2], { method: 'POST', ca: fs.readFileSync(process.argv[3]), headers: { 'content-type': 'application/octet-stream', 'content-length': body.length } }, (res) => {
+  let n = 0;
+  res.on('data', (c) => (n += c.length));
+  res.on('end', () => process.exit(n === ${RESPONSE} ? 0 : 3));
+});
+req.end(body);`;
+    const bodyFile = join(dir, 'body-node.bin');
+    writeFileSync(bodyFile, body);
+    const node = spawn(process.execPath, ['-e', script, bodyFile, `https://localhost:${port}/v1/node`, cert], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const [code] = await once(node, 'exit');
+    assert.equal(code, 0);
+    await assertCapturedExactly(node.pid!, '/v1/node', realpathSync(process.execPath));
+  });
+
   it('the collector itself is excluded: its own TLS is not captured, its children are', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = request({ host: 'localhost', port, path: '/self', method: 'POST', ca: readFileSync(cert) }, (res) => {
