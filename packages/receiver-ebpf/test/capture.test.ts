@@ -131,6 +131,49 @@ req.end(body);`;
     await assertCapturedExactly(node.pid!, '/v1/node', realpathSync(process.execPath));
   });
 
+  it('50 concurrent keep-alive connections from one node process are kept apart', async () => {
+    const script = `const https = require('node:https');
+const fs = require('node:fs');
+const agent = new https.Agent({ keepAlive: true, maxSockets: 50, ca: fs.readFileSync(process.argv[2]) });
+const one = (i) => new Promise((resolve, reject) => {
+  const body = 'request-' + i + '-' + 'x'.repeat(1000 + i);
+  const req = https.request(process.argv[1] + '?i=' + i, { method: 'POST', agent, headers: { 'content-length': body.length } }, (res) => {
+    res.resume();
+    res.on('end', resolve);
+  });
+  req.on('error', reject);
+  req.end(body);
+});
+Promise.all(Array.from({ length: 50 }, (_, i) => one(i)))
+  .then(() => Promise.all(Array.from({ length: 50 }, (_, i) => one(50 + i))))
+  .then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });`;
+    const node = spawn(process.execPath, ['-e', script, `https://localhost:${port}/v1/many`, cert], { stdio: ['ignore', 'ignore', 'inherit'] });
+    assert.equal((await once(node, 'exit'))[0], 0);
+    await new Promise((r) => setTimeout(r, 500));
+    const chunks = (sink.events as OispEvent<'capture.data', CaptureData>[]).filter(
+      (e) => e.event_type === 'capture.data' && e.data.conn.pid === node.pid && e.data.direction === 'egress',
+    );
+    const byConn = new Map<string, OispEvent<'capture.data', CaptureData>[]>();
+    for (const c of chunks) byConn.set(c.data.conn.id, [...(byConn.get(c.data.conn.id) ?? []), c]);
+    assert.equal(byConn.size, 50, '50 connections');
+    const seen: number[] = [];
+    for (const [id, list] of byConn) {
+      list.sort((a, b) => a.data.offset - b.data.offset);
+      let stream = Buffer.concat(list.map((c) => c.data.data)).toString('latin1');
+      // Each connection's bytes are whole requests of its own, one after another.
+      while (stream.length > 0) {
+        const m = /^POST \/v1\/many\?i=(\d+) HTTP\/1\.1\r\n[^]*?content-length: (\d+)\r\n[^]*?\r\n\r\n/i.exec(stream);
+        assert.ok(m, `connection ${id}: a whole request at the start of ${JSON.stringify(stream.slice(0, 60))}`);
+        const i = Number(m[1]);
+        const reqBody = stream.slice(m[0].length, m[0].length + Number(m[2]));
+        assert.equal(reqBody, `request-${i}-${'x'.repeat(1000 + i)}`);
+        seen.push(i);
+        stream = stream.slice(m[0].length + Number(m[2]));
+      }
+    }
+    assert.deepEqual(seen.sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i), 'every request once');
+  });
+
   it('the collector itself is excluded: its own TLS is not captured, its children are', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = request({ host: 'localhost', port, path: '/self', method: 'POST', ca: readFileSync(cert) }, (res) => {
