@@ -7,7 +7,11 @@
 
 enum oisp_record_kind {
 	OISP_REC_TLS_DATA = 1,
+	OISP_REC_TLS_CLOSE = 2,
+	OISP_REC_TLS_SNI = 3,
 };
+
+#define OISP_SNI_MAX 256
 
 enum oisp_direction {
 	OISP_DIR_EGRESS = 0, /* SSL_write: bytes the process sent */
@@ -26,6 +30,27 @@ struct oisp_tls_data {
 	__u32 direction; /* enum oisp_direction */
 	__u32 generation;
 	char comm[16];
+};
+
+/* SSL_free: the connection (this generation of the SSL pointer) is over. */
+struct oisp_tls_close {
+	__u32 kind;      /* OISP_REC_TLS_CLOSE */
+	__u32 generation;
+	__u64 ts_ns;
+	__u64 ssl_ptr;
+	__u32 pid;
+	__u32 tid;
+};
+
+/* SSL_ctrl(SSL_CTRL_SET_TLSEXT_HOSTNAME): the server name the client asked for. */
+struct oisp_tls_sni {
+	__u32 kind;      /* OISP_REC_TLS_SNI */
+	__u32 generation;
+	__u64 ts_ns;
+	__u64 ssl_ptr;
+	__u32 pid;
+	__u32 tid;
+	char name[OISP_SNI_MAX];
 };
 
 #endif

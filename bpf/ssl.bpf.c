@@ -54,6 +54,20 @@ struct {
 	__type(value, __u64);
 } conn_offsets SEC(".maps");
 
+/* Generation of each (tgid, SSL*): bumped by SSL_free, so a reused pointer is a new connection. */
+struct gen_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 ssl;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct gen_key);
+	__type(value, __u32);
+} conn_gen SEC(".maps");
+
 /* Records the ring could not take, per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -171,7 +185,9 @@ static __always_inline int leave(long ret)
 	s->hdr.pid = id >> 32;
 	s->hdr.tid = (__u32)id;
 	s->hdr.direction = a.direction;
-	s->hdr.generation = 0;
+	struct gen_key gk = { .tgid = id >> 32, .ssl = a.ssl };
+	__u32 *gen = bpf_map_lookup_elem(&conn_gen, &gk);
+	s->hdr.generation = gen ? *gen : 0;
 	bpf_get_current_comm(s->hdr.comm, sizeof(s->hdr.comm));
 
 	__u64 total = (__u64)ret;
@@ -228,4 +244,67 @@ SEC("uretprobe")
 int BPF_KRETPROBE(ssl_read_ex_exit, int ret)
 {
 	return leave(ret);
+}
+
+#define SSL_CTRL_SET_TLSEXT_HOSTNAME 55
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
+{
+	if (cmd != SSL_CTRL_SET_TLSEXT_HOSTNAME || !parg)
+		return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	if (bpf_map_lookup_elem(&excluded_tgids, &tgid))
+		return 0;
+	struct oisp_tls_sni *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(0, 1);
+		return 0;
+	}
+	struct gen_key gk = { .tgid = tgid, .ssl = (__u64)ssl };
+	__u32 *gen = bpf_map_lookup_elem(&conn_gen, &gk);
+	r->kind = OISP_REC_TLS_SNI;
+	r->generation = gen ? *gen : 0;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->ssl_ptr = (__u64)ssl;
+	r->pid = tgid;
+	r->tid = (__u32)id;
+	if (bpf_probe_read_user_str(r->name, sizeof(r->name), parg) < 0)
+		r->name[0] = 0;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_free_enter, void *ssl)
+{
+	if (!ssl)
+		return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	if (bpf_map_lookup_elem(&excluded_tgids, &tgid))
+		return 0;
+	struct gen_key gk = { .tgid = tgid, .ssl = (__u64)ssl };
+	__u32 *gen = bpf_map_lookup_elem(&conn_gen, &gk);
+	__u32 old = gen ? *gen : 0;
+	__u32 next = old + 1;
+	bpf_map_update_elem(&conn_gen, &gk, &next, BPF_ANY);
+	struct conn_key ck = { .tgid = tgid, .direction = OISP_DIR_EGRESS, .ssl = (__u64)ssl };
+	bpf_map_delete_elem(&conn_offsets, &ck);
+	ck.direction = OISP_DIR_INGRESS;
+	bpf_map_delete_elem(&conn_offsets, &ck);
+	struct oisp_tls_close *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(0, 1);
+		return 0;
+	}
+	r->kind = OISP_REC_TLS_CLOSE;
+	r->generation = old;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->ssl_ptr = (__u64)ssl;
+	r->pid = tgid;
+	r->tid = (__u32)id;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
 }

@@ -5,7 +5,9 @@ import {
   createEvent,
   formatTimestamp,
   nowNs,
+  type CaptureClose,
   type CaptureData,
+  type ConnInfo,
   type ComponentSettings,
   type Consumer,
   type Host,
@@ -14,7 +16,7 @@ import {
 } from '@oisp/core';
 import type { EbpfReceiverConfig } from './config.ts';
 import { openCapture, type NativeCapture } from './internal/native.ts';
-import { decodeBatch, type TlsDataRecord } from './internal/records.ts';
+import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
 import { discoverTargets } from './internal/targets.ts';
 
 const PROBES = [
@@ -26,7 +28,12 @@ const PROBES = [
   { symbol: 'SSL_write_ex', program: 'ssl_write_ex_exit', retprobe: true },
   { symbol: 'SSL_read_ex', program: 'ssl_read_ex_enter', retprobe: false },
   { symbol: 'SSL_read_ex', program: 'ssl_read_ex_exit', retprobe: true },
+  { symbol: 'SSL_ctrl', program: 'ssl_ctrl_enter', retprobe: false },
+  { symbol: 'SSL_free', program: 'ssl_free_enter', retprobe: false },
 ];
+
+/** Connections whose SNI is remembered; the oldest is forgotten past this (SSL_free not seen). */
+const MAX_TRACKED_CONNECTIONS = 65536;
 
 /** What must hold before anything is loaded; each problem says what to do. */
 export function preflight(): string[] {
@@ -46,6 +53,8 @@ export class EbpfReceiver implements Receiver {
   /** Next expected offset per connection and direction: a jump is a gap (bytes_lost). */
   readonly #expected = new Map<string, number>();
   readonly #exe = new Map<number, string | undefined>();
+  /** Server name per connection id, from SSL_ctrl(SET_TLSEXT_HOSTNAME). */
+  readonly #sni = new Map<string, string>();
   #stopped = false;
 
   constructor(settings: ComponentSettings, config: EbpfReceiverConfig, next: Consumer) {
@@ -80,7 +89,7 @@ export class EbpfReceiver implements Receiver {
       this.#settings.telemetry.dropped('queue_full');
       return;
     }
-    let records: TlsDataRecord[];
+    let records: TlsRecord[];
     try {
       records = decodeBatch(batch);
     } catch (err) {
@@ -88,7 +97,13 @@ export class EbpfReceiver implements Receiver {
       return;
     }
     const offset = nowNs() - process.hrtime.bigint(); // CLOCK_MONOTONIC -> wall clock, refreshed per batch
-    const events = records.map((r) => this.#toEvent(r, offset));
+    const events: OispEvent[] = [];
+    for (const r of records) {
+      if (r.kind === REC_TLS_DATA) events.push(this.#toEvent(r, offset));
+      else if (r.kind === REC_TLS_CLOSE) events.push(this.#closeEvent(r, offset));
+      else this.#remember(this.#sni, this.#connId(r), r.name);
+    }
+    if (events.length === 0) return;
     this.#queued++;
     this.#chain = this.#chain
       .then(() => this.#next.consume(events))
@@ -96,25 +111,54 @@ export class EbpfReceiver implements Receiver {
       .finally(() => this.#queued--);
   }
 
-  #toEvent(r: TlsDataRecord, monoToWall: bigint): OispEvent<'capture.data', CaptureData> {
-    const ssl = `0x${r.sslPtr.toString(16)}`;
-    const id = `${r.pid}:${ssl}:${r.generation}`;
-    const key = `${id}:${r.direction}`;
-    const expected = this.#expected.get(key) ?? 0;
-    this.#expected.set(key, r.offset + r.data.length);
-    const data: CaptureData = {
-      conn: { id, transport: 'tls', generation: r.generation, pid: r.pid, tid: r.tid, ssl_ptr: ssl },
-      direction: r.direction,
-      offset: r.offset,
-      data: r.data,
-    };
-    if (r.offset > expected) data.bytes_lost = r.offset - expected;
-    return createEvent('capture.data', data, {
+  #connId(r: { pid: number; sslPtr: bigint; generation: number }): string {
+    return `${r.pid}:0x${r.sslPtr.toString(16)}:${r.generation}`;
+  }
+
+  #conn(r: { pid: number; tid: number; sslPtr: bigint; generation: number }): ConnInfo {
+    const id = this.#connId(r);
+    const conn: ConnInfo = { id, transport: 'tls', generation: r.generation, pid: r.pid, tid: r.tid, ssl_ptr: `0x${r.sslPtr.toString(16)}` };
+    const sni = this.#sni.get(id);
+    if (sni) conn.sni = sni;
+    return conn;
+  }
+
+  #remember<V>(map: Map<string, V>, key: string, value: V): void {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > MAX_TRACKED_CONNECTIONS) map.delete(map.keys().next().value as string);
+  }
+
+  #envelope(r: { pid: number; tid: number; tsNs: bigint }, monoToWall: bigint, name?: string) {
+    return {
       ts: formatTimestamp(r.tsNs + monoToWall),
       ts_mono: r.tsNs.toString(),
-      process: { pid: r.pid, tid: r.tid, name: r.comm, exe: this.#exePath(r.pid) },
+      process: { pid: r.pid, tid: r.tid, exe: this.#exePath(r.pid), ...(name ? { name } : {}) },
       source: { collector: this.#settings.buildInfo.command, collector_version: this.#settings.buildInfo.version, capture_method: 'ebpf_uprobe', capture_point: 'openssl' },
-    });
+    };
+  }
+
+  #toEvent(r: TlsDataRecord, monoToWall: bigint): OispEvent<'capture.data', CaptureData> {
+    const conn = this.#conn(r);
+    const key = `${conn.id}:${r.direction}`;
+    const expected = this.#expected.get(key) ?? 0;
+    this.#remember(this.#expected, key, r.offset + r.data.length);
+    const data: CaptureData = { conn, direction: r.direction, offset: r.offset, data: r.data };
+    if (r.offset > expected) data.bytes_lost = r.offset - expected;
+    return createEvent('capture.data', data, this.#envelope(r, monoToWall, r.comm));
+  }
+
+  /** SSL_free: the connection is over; what was seen of each direction goes with it. */
+  #closeEvent(r: TlsRecord, monoToWall: bigint): OispEvent<'capture.close', CaptureClose> {
+    const conn = this.#conn(r);
+    const data: CaptureClose = { conn, reason: 'ssl_free' };
+    for (const direction of ['egress', 'ingress'] as const) {
+      const seen = this.#expected.get(`${conn.id}:${direction}`);
+      if (seen !== undefined) data[`${direction}_bytes`] = seen;
+      this.#expected.delete(`${conn.id}:${direction}`);
+    }
+    this.#sni.delete(conn.id);
+    return createEvent('capture.close', data, this.#envelope(r, monoToWall));
   }
 
   #exePath(pid: number): string | undefined {

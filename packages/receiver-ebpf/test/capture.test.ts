@@ -93,6 +93,12 @@ describe('ebpf receiver: TLS capture', { skip }, () => {
     assert.equal(readFileSync(join(dir, 'response.bin')).length, RESPONSE);
     assert.ok(readFileSync(received).subarray(-body.length).equals(body), 'the server got the body');
     await assertCapturedExactly(curl.pid!, '/v1/upload', '/usr/bin/curl');
+    const ofCurl = sink.events.filter((e) => (e.data as CaptureData).conn?.pid === curl.pid);
+    assert.ok(ofCurl.every((e) => (e.data as CaptureData).conn.sni === 'localhost'), 'SNI from SSL_ctrl on every event of the connection');
+    const closes = ofCurl.filter((e) => e.event_type === 'capture.close');
+    assert.equal(closes.length, 1, 'SSL_free ends the connection once');
+    assert.equal(closes[0].data.egress_bytes, ofCurl.filter((e) => e.event_type === 'capture.data' && (e.data as CaptureData).direction === 'egress').reduce((n, e) => n + (e.data as CaptureData).data.length, 0));
+    assert.ok(ofCurl.indexOf(closes[0]) === ofCurl.length - 1, 'the close comes last');
   });
 
   it('python urllib (libssl SSL_write_ex/SSL_read_ex): 300 KiB up, 2 MiB down, exactly once, contiguous', async () => {
@@ -137,7 +143,7 @@ const fs = require('node:fs');
 const agent = new https.Agent({ keepAlive: true, maxSockets: 50, ca: fs.readFileSync(process.argv[2]) });
 const one = (i) => new Promise((resolve, reject) => {
   const body = 'request-' + i + '-' + 'x'.repeat(1000 + i);
-  const req = https.request(process.argv[1] + '?i=' + i, { method: 'POST', agent, headers: { 'content-length': body.length } }, (res) => {
+  const req = https.request(process.argv[1] + '?size=64&i=' + i, { method: 'POST', agent, headers: { 'content-length': body.length } }, (res) => {
     res.resume();
     res.on('end', resolve);
   });
@@ -149,20 +155,23 @@ Promise.all(Array.from({ length: 50 }, (_, i) => one(i)))
   .then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });`;
     const node = spawn(process.execPath, ['-e', script, `https://localhost:${port}/v1/many`, cert], { stdio: ['ignore', 'ignore', 'inherit'] });
     assert.equal((await once(node, 'exit'))[0], 0);
-    await new Promise((r) => setTimeout(r, 500));
+    const requests = () => sink.events.filter((e) => e.event_type === 'capture.data' && (e.data as CaptureData).conn.pid === node.pid && /^POST \/v1\/many/.test(Buffer.from((e.data as CaptureData).data.subarray(0, 12)).toString()));
+    for (let i = 0; i < 100 && requests().length < 100; i++) await new Promise((r) => setTimeout(r, 50));
     const chunks = (sink.events as OispEvent<'capture.data', CaptureData>[]).filter(
       (e) => e.event_type === 'capture.data' && e.data.conn.pid === node.pid && e.data.direction === 'egress',
     );
     const byConn = new Map<string, OispEvent<'capture.data', CaptureData>[]>();
     for (const c of chunks) byConn.set(c.data.conn.id, [...(byConn.get(c.data.conn.id) ?? []), c]);
-    assert.equal(byConn.size, 50, '50 connections');
+    // 50 sockets at once; a socket the agent replaced is a new connection (SSL_free bumps the generation).
+    assert.ok(byConn.size >= 50, `at least 50 connections, got ${byConn.size}`);
     const seen: number[] = [];
     for (const [id, list] of byConn) {
       list.sort((a, b) => a.data.offset - b.data.offset);
+      assert.ok(list.every((c) => c.data.bytes_lost === undefined), `connection ${id}: nothing lost`);
       let stream = Buffer.concat(list.map((c) => c.data.data)).toString('latin1');
       // Each connection's bytes are whole requests of its own, one after another.
       while (stream.length > 0) {
-        const m = /^POST \/v1\/many\?i=(\d+) HTTP\/1\.1\r\n[^]*?content-length: (\d+)\r\n[^]*?\r\n\r\n/i.exec(stream);
+        const m = /^POST \/v1\/many\?size=64&i=(\d+) HTTP\/1\.1\r\n[^]*?content-length: (\d+)\r\n[^]*?\r\n\r\n/i.exec(stream);
         assert.ok(m, `connection ${id}: a whole request at the start of ${JSON.stringify(stream.slice(0, 60))}`);
         const i = Number(m[1]);
         const reqBody = stream.slice(m[0].length, m[0].length + Number(m[2]));

@@ -1,6 +1,6 @@
 // A local HTTPS server for capture tests, run as a child process (the test's own process is the
 // collector and is excluded from capture). Prints its port, then answers every POST with a body of
-// RESPONSE_BYTES bytes and records what it received to RECEIVED_FILE.
+// RESPONSE_BYTES bytes (or `?size=N`) and records what it received to RECEIVED_FILE.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 
@@ -11,8 +11,10 @@ const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     appendFileSync(receivedFile, Buffer.concat(chunks));
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
-    res.end(body);
+    const size = new URL(req.url, 'https://localhost').searchParams.get('size');
+    const out = size === null ? body : body.subarray(0, Number(size));
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': out.length });
+    res.end(out);
   });
 });
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));

@@ -4,26 +4,27 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { decodeBatch, RecordDecodeError, TLS_DATA_LAYOUT } from './records.ts';
+import { decodeBatch, RecordDecodeError, TLS_CLOSE_LAYOUT, TLS_DATA_LAYOUT, TLS_SNI_LAYOUT, type TlsDataRecord } from './records.ts';
 
 const header = resolve(import.meta.dirname, '../../../../bpf/oisp_records.h');
 
 describe('records', () => {
-  it('the TypeScript layout equals bpf/oisp_records.h (compiled with offsetof)', () => {
+  it('the TypeScript layouts equal bpf/oisp_records.h (compiled with offsetof)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'oisp-layout-'));
     const src = join(dir, 'layout.c');
-    const fields = Object.keys(TLS_DATA_LAYOUT).filter((f) => f !== 'size');
-    writeFileSync(
-      src,
-      `#include <stdio.h>\n#include <stddef.h>\n#include <linux/types.h>\n#include "${header}"\nint main(void){\n` +
-        fields.map((f) => `printf("${f} %zu\\n", offsetof(struct oisp_tls_data, ${f}));`).join('\n') +
-        `\nprintf("size %zu\\n", sizeof(struct oisp_tls_data));return 0;}\n`,
-    );
+    const layouts = { oisp_tls_data: TLS_DATA_LAYOUT, oisp_tls_close: TLS_CLOSE_LAYOUT, oisp_tls_sni: TLS_SNI_LAYOUT };
+    const lines = Object.entries(layouts).flatMap(([struct, layout]) => [
+      ...Object.keys(layout).filter((f) => f !== 'size').map((f) => `printf("${struct} ${f} %zu\\n", offsetof(struct ${struct}, ${f}));`),
+      `printf("${struct} size %zu\\n", sizeof(struct ${struct}));`,
+    ]);
+    writeFileSync(src, `#include <stdio.h>\n#include <stddef.h>\n#include <linux/types.h>\n#include "${header}"\nint main(void){\n${lines.join('\n')}\nreturn 0;}\n`);
     execFileSync('cc', ['-o', join(dir, 'layout'), src]);
-    const printed = Object.fromEntries(
-      execFileSync(join(dir, 'layout'), { encoding: 'utf8' }).trim().split('\n').map((l) => [l.split(' ')[0], Number(l.split(' ')[1])]),
-    );
-    assert.deepEqual(printed, { ...TLS_DATA_LAYOUT });
+    const printed: Record<string, Record<string, number>> = {};
+    for (const line of execFileSync(join(dir, 'layout'), { encoding: 'utf8' }).trim().split('\n')) {
+      const [struct, field, value] = line.split(' ');
+      (printed[struct] ??= {})[field] = Number(value);
+    }
+    assert.deepEqual(printed, JSON.parse(JSON.stringify(layouts)));
   });
 
   it('decodes a batch and names the byte offset of a malformed record', () => {
@@ -40,7 +41,7 @@ describe('records', () => {
     rec.write('abc', TLS_DATA_LAYOUT.size);
     const len = Buffer.alloc(4);
     len.writeUInt32LE(rec.length);
-    const [r] = decodeBatch(Buffer.concat([len, rec]));
+    const [r] = decodeBatch(Buffer.concat([len, rec])) as TlsDataRecord[];
     assert.deepEqual({ ...r, data: r.data.toString() }, {
       kind: 1, tsNs: 42n, sslPtr: 0xdeadbeefn, offset: 100, pid: 7, tid: 8, direction: 'ingress', generation: 0, comm: 'curl', data: 'abc',
     });

@@ -1,7 +1,9 @@
 // Decoding the addon's batches: [u32 length][record] repeated, each record laid out as in
-// bpf/oisp_records.h (records.test.ts checks these offsets against the header).
+// bpf/oisp_records.h (records.test.ts compiles that header and checks these offsets against it).
 
 export const REC_TLS_DATA = 1;
+export const REC_TLS_CLOSE = 2;
+export const REC_TLS_SNI = 3;
 
 export const TLS_DATA_LAYOUT = {
   kind: 0,
@@ -17,51 +19,85 @@ export const TLS_DATA_LAYOUT = {
   size: 64,
 } as const;
 
-export interface TlsDataRecord {
-  kind: typeof REC_TLS_DATA;
+export const TLS_CLOSE_LAYOUT = { kind: 0, generation: 4, ts_ns: 8, ssl_ptr: 16, pid: 24, tid: 28, size: 32 } as const;
+export const TLS_SNI_LAYOUT = { ...TLS_CLOSE_LAYOUT, name: 32, size: 32 + 256 } as const;
+
+interface TlsRecordBase {
   tsNs: bigint;
   sslPtr: bigint;
-  offset: number;
   pid: number;
   tid: number;
-  direction: 'egress' | 'ingress';
   generation: number;
+}
+
+export interface TlsDataRecord extends TlsRecordBase {
+  kind: typeof REC_TLS_DATA;
+  offset: number;
+  direction: 'egress' | 'ingress';
   comm: string;
   data: Buffer;
 }
 
+export interface TlsCloseRecord extends TlsRecordBase {
+  kind: typeof REC_TLS_CLOSE;
+}
+
+export interface TlsSniRecord extends TlsRecordBase {
+  kind: typeof REC_TLS_SNI;
+  name: string;
+}
+
+export type TlsRecord = TlsDataRecord | TlsCloseRecord | TlsSniRecord;
+
 export class RecordDecodeError extends Error {}
 
+function cString(buf: Buffer, start: number, max: number): string {
+  const field = buf.subarray(start, start + max);
+  const nul = field.indexOf(0);
+  return field.toString('utf8', 0, nul === -1 ? max : nul);
+}
+
 /** Every record of one batch; a malformed one throws naming its byte offset. */
-export function decodeBatch(batch: Buffer): TlsDataRecord[] {
-  const out: TlsDataRecord[] = [];
+export function decodeBatch(batch: Buffer): TlsRecord[] {
+  const out: TlsRecord[] = [];
   let pos = 0;
   while (pos < batch.length) {
     if (pos + 4 > batch.length) throw new RecordDecodeError(`truncated record length at byte ${pos}`);
     const size = batch.readUInt32LE(pos);
-    const start = pos + 4;
-    const end = start + size;
-    if (end > batch.length) throw new RecordDecodeError(`record at byte ${pos} claims ${size} bytes, ${batch.length - start} left`);
-    const kind = batch.readUInt32LE(start);
-    if (kind !== REC_TLS_DATA) throw new RecordDecodeError(`unknown record kind ${kind} at byte ${pos}`);
-    const L = TLS_DATA_LAYOUT;
-    const len = batch.readUInt32LE(start + L.len);
-    if (L.size + len > size) throw new RecordDecodeError(`record at byte ${pos}: payload of ${len} bytes exceeds its ${size}-byte record`);
-    const comm = batch.subarray(start + L.comm, start + L.comm + 16);
-    const nul = comm.indexOf(0);
-    out.push({
-      kind: REC_TLS_DATA,
-      tsNs: batch.readBigUInt64LE(start + L.ts_ns),
-      sslPtr: batch.readBigUInt64LE(start + L.ssl_ptr),
-      offset: Number(batch.readBigUInt64LE(start + L.offset)),
-      pid: batch.readUInt32LE(start + L.pid),
-      tid: batch.readUInt32LE(start + L.tid),
-      direction: batch.readUInt32LE(start + L.direction) === 0 ? 'egress' : 'ingress',
-      generation: batch.readUInt32LE(start + L.generation),
-      comm: comm.toString('utf8', 0, nul === -1 ? 16 : nul),
-      data: Buffer.from(batch.subarray(start + L.size, start + L.size + len)),
-    });
-    pos = end;
+    const s = pos + 4;
+    if (s + size > batch.length) throw new RecordDecodeError(`record at byte ${pos} claims ${size} bytes, ${batch.length - s} left`);
+    const kind = batch.readUInt32LE(s);
+    if (kind === REC_TLS_DATA) {
+      const L = TLS_DATA_LAYOUT;
+      const len = batch.readUInt32LE(s + L.len);
+      if (L.size + len > size) throw new RecordDecodeError(`record at byte ${pos}: payload of ${len} bytes exceeds its ${size}-byte record`);
+      out.push({
+        kind,
+        tsNs: batch.readBigUInt64LE(s + L.ts_ns),
+        sslPtr: batch.readBigUInt64LE(s + L.ssl_ptr),
+        offset: Number(batch.readBigUInt64LE(s + L.offset)),
+        pid: batch.readUInt32LE(s + L.pid),
+        tid: batch.readUInt32LE(s + L.tid),
+        direction: batch.readUInt32LE(s + L.direction) === 0 ? 'egress' : 'ingress',
+        generation: batch.readUInt32LE(s + L.generation),
+        comm: cString(batch, s + L.comm, 16),
+        data: Buffer.from(batch.subarray(s + L.size, s + L.size + len)),
+      });
+    } else if (kind === REC_TLS_CLOSE || kind === REC_TLS_SNI) {
+      const L = kind === REC_TLS_CLOSE ? TLS_CLOSE_LAYOUT : TLS_SNI_LAYOUT;
+      if (size < L.size) throw new RecordDecodeError(`record at byte ${pos}: kind ${kind} needs ${L.size} bytes, has ${size}`);
+      const base: TlsRecordBase = {
+        tsNs: batch.readBigUInt64LE(s + L.ts_ns),
+        sslPtr: batch.readBigUInt64LE(s + L.ssl_ptr),
+        pid: batch.readUInt32LE(s + L.pid),
+        tid: batch.readUInt32LE(s + L.tid),
+        generation: batch.readUInt32LE(s + L.generation),
+      };
+      out.push(kind === REC_TLS_CLOSE ? { kind, ...base } : { kind, ...base, name: cString(batch, s + TLS_SNI_LAYOUT.name, 256) });
+    } else {
+      throw new RecordDecodeError(`unknown record kind ${kind} at byte ${pos}`);
+    }
+    pos = s + size;
   }
   return out;
 }

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { definedDynamicSymbols } from './elf-symbols.ts';
 
 export const SSL_SYMBOLS = ['SSL_write', 'SSL_read'] as const;
-/** OpenSSL >= 1.1.1; Python calls these. */
-export const SSL_EX_SYMBOLS = ['SSL_write_ex', 'SSL_read_ex'] as const;
+/** Hooked where present: the _ex variants (OpenSSL >= 1.1.1; Python calls them), SNI and lifetime. */
+export const SSL_OPTIONAL_SYMBOLS = ['SSL_write_ex', 'SSL_read_ex', 'SSL_ctrl', 'SSL_free'] as const;
 
 const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
 
@@ -55,7 +55,7 @@ export function discoverTargets(extra: readonly string[], executables: readonly 
     }
     if (seen.has(key)) continue;
     seen.add(key);
-    const found = definedDynamicSymbols(c.path, [...SSL_SYMBOLS, ...SSL_EX_SYMBOLS]);
+    const found = definedDynamicSymbols(c.path, [...SSL_SYMBOLS, ...SSL_OPTIONAL_SYMBOLS]);
     if (SSL_SYMBOLS.every((s) => found.has(s))) targets.push({ ...c, symbols: found });
     else skipped.push({ path: c.path, reason: `does not export ${SSL_SYMBOLS.filter((s) => !found.has(s)).join(', ')}` });
   }
