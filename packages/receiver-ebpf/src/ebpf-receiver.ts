@@ -17,7 +17,7 @@ import {
 import type { EbpfReceiverConfig } from './config.ts';
 import { openCapture, type NativeCapture } from './internal/native.ts';
 import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
-import { discoverTargets } from './internal/targets.ts';
+import { discoverTargets, processFiles, type SeenFiles, type Target } from './internal/targets.ts';
 
 const PROBES = [
   { symbol: 'SSL_write', program: 'ssl_write_enter', retprobe: false },
@@ -56,6 +56,8 @@ export class EbpfReceiver implements Receiver {
   /** Server name per connection id, from SSL_ctrl(SET_TLSEXT_HOSTNAME). */
   readonly #sni = new Map<string, string>();
   #stopped = false;
+  readonly #seenFiles: SeenFiles = new Set();
+  #rescan: NodeJS.Timeout | undefined;
 
   constructor(settings: ComponentSettings, config: EbpfReceiverConfig, next: Consumer) {
     this.#settings = settings;
@@ -71,16 +73,41 @@ export class EbpfReceiver implements Receiver {
     this.#capture = capture;
     // The collector speaks TLS itself: its own process is excluded before anything attaches.
     capture.exclude(process.pid);
-    const { targets, skipped } = discoverTargets(this.#config.binary_paths, [process.execPath]);
+    const running = processFiles(process.pid).map((f) => f.path);
+    this.#attach(discoverTargets(this.#config.binary_paths, [process.execPath, ...running], this.#seenFiles));
+    capture.start((batch) => this.#onBatch(batch));
+    // New executables and libraries loaded later are found by looking again; a new binary's first
+    // request may race this (DESIGN.md trap), so the interval is short.
+    if (this.#config.rescan_interval_ms > 0) {
+      this.#rescan = setInterval(() => this.#rescanProcesses(), this.#config.rescan_interval_ms);
+      this.#rescan.unref();
+    }
+  }
+
+  #attach({ targets, skipped }: { targets: Target[]; skipped: Target[] }): void {
     const log = this.#settings.logger;
     for (const s of skipped) log.debug({ path: s.path, reason: s.reason }, 'not hooked');
     for (const t of targets) {
       const hooked = PROBES.filter((p) => t.symbols?.has(p.symbol));
-      for (const p of hooked) capture.attachUprobe(p.program, t.path, p.symbol, p.retprobe);
+      try {
+        for (const p of hooked) this.#capture?.attachUprobe(p.program, t.path, p.symbol, p.retprobe);
+      } catch (err) {
+        this.#settings.telemetry.error('attach_failed', err);
+        continue;
+      }
+      this.#settings.telemetry.add('hooked_files');
       log.info({ path: t.path, reason: t.reason, symbols: [...new Set(hooked.map((p) => p.symbol))] }, 'hooked');
     }
-    this.#settings.telemetry.gauge('hooked_files', targets.length);
-    capture.start((batch) => this.#onBatch(batch));
+  }
+
+  #rescanProcesses(): void {
+    if (this.#stopped) return;
+    const t0 = performance.now();
+    const found = processFiles(process.pid);
+    const result = discoverTargets([], found.map((f) => f.path), this.#seenFiles, false);
+    for (const t of result.targets) t.reason = 'found in a running process';
+    this.#attach(result);
+    this.#settings.telemetry.gauge('rescan_ms', Math.round(performance.now() - t0));
   }
 
   #onBatch(batch: Buffer): void {
@@ -183,6 +210,7 @@ export class EbpfReceiver implements Receiver {
   async shutdown(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    clearInterval(this.#rescan);
     const capture = this.#capture;
     this.#capture = undefined;
     if (capture) {

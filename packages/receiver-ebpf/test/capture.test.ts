@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'node:https';
-import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -135,6 +135,49 @@ req.end(body);`;
     const [code] = await once(node, 'exit');
     assert.equal(code, 0);
     await assertCapturedExactly(node.pid!, '/v1/node', realpathSync(process.execPath));
+  });
+
+  it('a node binary copied to a new path is found and captured with no config', async () => {
+    const copy = join(dir, 'my-agent-node');
+    copyFileSync(process.execPath, copy);
+    chmodSync(copy, 0o755);
+    // Started after the receiver: found by the rescan; the script waits past it (the first request of
+    // a new binary races the attach, DESIGN.md).
+    const script = `setTimeout(() => { const https = require('node:https'); const fs = require('node:fs');
+const body = fs.readFileSync(process.argv[1]);
+const req = https.request(process.argv[2], { method: 'POST', ca: fs.readFileSync(process.argv[3]), headers: { 'content-length': body.length } }, (res) => {
+  let n = 0; res.on('data', (c) => (n += c.length)); res.on('end', () => process.exit(n === ${RESPONSE} ? 0 : 3)); });
+req.end(body); }, 1500);`;
+    const bodyFile = join(dir, 'body-copy.bin');
+    writeFileSync(bodyFile, body);
+    const child = spawn(copy, ['-e', script, bodyFile, `https://localhost:${port}/v1/copied`, cert], { stdio: ['ignore', 'ignore', 'inherit'] });
+    assert.equal((await once(child, 'exit'))[0], 0);
+    await assertCapturedExactly(child.pid!, '/v1/copied', copy);
+  });
+
+  it('python with its own copy of libssl, loaded late (LD_LIBRARY_PATH), is captured with no config', async () => {
+    const lib = join(dir, 'own-lib');
+    mkdirSync(lib, { recursive: true });
+    for (const name of ['libssl.so.3', 'libcrypto.so.3']) copyFileSync(`/usr/lib/x86_64-linux-gnu/${name}`, join(lib, name));
+    const script = `import sys, time
+time.sleep(0.2)
+import ssl, urllib.request
+if sys.argv[3] + '/libssl.so.3' not in open('/proc/self/maps').read():
+    sys.exit(4)
+time.sleep(1.5)
+body = open(sys.argv[1], 'rb').read()
+req = urllib.request.Request(sys.argv[2], data=body, method='POST')
+with urllib.request.urlopen(req) as res:
+    assert len(res.read()) == ${RESPONSE}
+`;
+    const bodyFile = join(dir, 'body-ownlib.bin');
+    writeFileSync(bodyFile, body);
+    const python = spawn('/usr/bin/python3', ['-c', script, bodyFile, `https://localhost:${port}/v1/ownlib`, lib], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, SSL_CERT_FILE: cert, LD_LIBRARY_PATH: lib },
+    });
+    assert.equal((await once(python, 'exit'))[0], 0, 'python loaded the copy and completed the call');
+    await assertCapturedExactly(python.pid!, '/v1/ownlib', realpathSync('/usr/bin/python3'));
   });
 
   it('50 concurrent keep-alive connections from one node process are kept apart', async () => {

@@ -1,7 +1,7 @@
 // Which files to hook: every file that defines OpenSSL's SSL_write and SSL_read in its dynamic
 // symbol table — the system libssl, and executables that link OpenSSL statically and export it
 // (node). One attach per file (device + inode), whatever path names it.
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { definedDynamicSymbols } from './elf-symbols.ts';
 
@@ -33,12 +33,19 @@ function libsslCandidates(): string[] {
   return out;
 }
 
-export function discoverTargets(extra: readonly string[], executables: readonly string[]): { targets: Target[]; skipped: Target[] } {
-  const seen = new Set<string>();
+/** Files already judged, by device:inode (a file is looked at once, whatever path names it). */
+export type SeenFiles = Set<string>;
+
+export function discoverTargets(
+  extra: readonly string[],
+  executables: readonly string[],
+  seen: SeenFiles = new Set(),
+  includeSystem = true,
+): { targets: Target[]; skipped: Target[] } {
   const targets: Target[] = [];
   const skipped: Target[] = [];
   const candidates = [
-    ...libsslCandidates().map((path) => ({ path, reason: 'system libssl' })),
+    ...(includeSystem ? libsslCandidates() : []).map((path) => ({ path, reason: 'system libssl' })),
     ...executables.map((path) => ({ path, reason: 'executable exporting OpenSSL symbols' })),
     ...extra.map((path) => ({ path, reason: 'binary_paths' })),
   ];
@@ -60,4 +67,34 @@ export function discoverTargets(extra: readonly string[], executables: readonly 
     else skipped.push({ path: c.path, reason: `does not export ${SSL_SYMBOLS.filter((s) => !found.has(s)).join(', ')}` });
   }
   return { targets, skipped };
+}
+
+/**
+ * Files that running processes use now and that may carry OpenSSL: each process's executable and
+ * the libssl copies in its memory map (Python loads libssl only when `ssl` is imported; conda and
+ * pyenv ship their own), seen through /proc/PID/root so a container's files are found too.
+ */
+export function processFiles(excludePid: number): { path: string; pid: number }[] {
+  const out: { path: string; pid: number }[] = [];
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const p of pids) {
+    const pid = Number(p);
+    if (pid === excludePid) continue;
+    const root = `/proc/${pid}/root`;
+    try {
+      out.push({ path: `${root}${readlinkSync(`/proc/${pid}/exe`)}`, pid });
+      for (const line of readFileSync(`/proc/${pid}/maps`, 'latin1').split('\n')) {
+        const at = line.indexOf('/');
+        if (at !== -1 && line.includes('libssl')) out.push({ path: `${root}${line.slice(at)}`, pid });
+      }
+    } catch {
+      // gone, or a kernel thread: nothing to hook
+    }
+  }
+  return out;
 }
