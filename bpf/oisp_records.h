@@ -40,6 +40,8 @@ struct oisp_tls_close {
 	__u64 ssl_ptr;
 	__u32 pid;
 	__u32 tid;
+	__u64 egress_bytes;  /* all bytes written on the connection, captured or not */
+	__u64 ingress_bytes; /* all bytes read */
 };
 
 /* SSL_ctrl(SSL_CTRL_SET_TLSEXT_HOSTNAME): the server name the client asked for. */
@@ -51,6 +53,11 @@ struct oisp_tls_sni {
 	__u32 pid;
 	__u32 tid;
 	char name[OISP_SNI_MAX];
+};
+
+/* Settings userspace writes after load (index 0 of the `settings` array map). */
+struct oisp_settings {
+	__u64 max_payload_bytes; /* per SSL_* call; 0: the built-in 16 MiB */
 };
 
 #endif

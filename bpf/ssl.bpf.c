@@ -8,8 +8,16 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Largest payload copied per call (runtime value; chunks past it are lost and show as a gap). */
-const volatile __u64 max_payload_bytes = 16 << 20;
+/* Largest payload copied per call unless userspace says otherwise; bytes past it are not copied
+ * and show as a gap. */
+#define DEFAULT_MAX_PAYLOAD (16ULL << 20)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct oisp_settings);
+} settings SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -191,8 +199,10 @@ static __always_inline int leave(long ret)
 	bpf_get_current_comm(s->hdr.comm, sizeof(s->hdr.comm));
 
 	__u64 total = (__u64)ret;
-	if (total > max_payload_bytes)
-		total = max_payload_bytes;
+	struct oisp_settings *cfg = bpf_map_lookup_elem(&settings, &k);
+	__u64 cap = cfg && cfg->max_payload_bytes ? cfg->max_payload_bytes : DEFAULT_MAX_PAYLOAD;
+	if (total > cap)
+		total = cap;
 	struct copy_ctx c = { .s = s, .buf = a.buf, .total = total, .base_offset = base };
 	bpf_loop((total + OISP_CHUNK_MAX - 1) / OISP_CHUNK_MAX, copy_chunk, &c, 0);
 	return 0;
@@ -290,11 +300,17 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
 	__u32 old = gen ? *gen : 0;
 	__u32 next = old + 1;
 	bpf_map_update_elem(&conn_gen, &gk, &next, BPF_ANY);
+	struct oisp_tls_close *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	struct conn_key ck = { .tgid = tgid, .direction = OISP_DIR_EGRESS, .ssl = (__u64)ssl };
+	__u64 *total = bpf_map_lookup_elem(&conn_offsets, &ck);
+	if (r)
+		r->egress_bytes = total ? *total : 0;
 	bpf_map_delete_elem(&conn_offsets, &ck);
 	ck.direction = OISP_DIR_INGRESS;
+	total = bpf_map_lookup_elem(&conn_offsets, &ck);
+	if (r)
+		r->ingress_bytes = total ? *total : 0;
 	bpf_map_delete_elem(&conn_offsets, &ck);
-	struct oisp_tls_close *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		count_drop(0, 1);
 		return 0;

@@ -16,7 +16,7 @@ import {
 } from '@oisp/core';
 import type { EbpfReceiverConfig } from './config.ts';
 import { openCapture, type NativeCapture } from './internal/native.ts';
-import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
+import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, type TlsCloseRecord, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
 import { discoverTargets, processFiles, type SeenFiles, type Target } from './internal/targets.ts';
 
 const PROBES = [
@@ -69,8 +69,9 @@ export class EbpfReceiver implements Receiver {
     const problems = preflight();
     if (problems.length > 0) throw new Error(problems.join('; '));
     if (!this.#config.ssl) return;
-    const capture = openCapture();
+    const capture = openCapture(this.#config.ring_buffer_bytes);
     this.#capture = capture;
+    capture.setMaxPayload(this.#config.max_payload_bytes);
     // The collector speaks TLS itself: its own process is excluded before anything attaches.
     capture.exclude(process.pid);
     const running = processFiles(process.pid).map((f) => f.path);
@@ -176,14 +177,11 @@ export class EbpfReceiver implements Receiver {
   }
 
   /** SSL_free: the connection is over; what was seen of each direction goes with it. */
-  #closeEvent(r: TlsRecord, monoToWall: bigint): OispEvent<'capture.close', CaptureClose> {
+  #closeEvent(r: TlsCloseRecord, monoToWall: bigint): OispEvent<'capture.close', CaptureClose> {
     const conn = this.#conn(r);
-    const data: CaptureClose = { conn, reason: 'ssl_free' };
-    for (const direction of ['egress', 'ingress'] as const) {
-      const seen = this.#expected.get(`${conn.id}:${direction}`);
-      if (seen !== undefined) data[`${direction}_bytes`] = seen;
-      this.#expected.delete(`${conn.id}:${direction}`);
-    }
+    // The kernel's totals: bytes past the last chunk seen were lost (a trailing gap no chunk reports).
+    const data: CaptureClose = { conn, reason: 'ssl_free', egress_bytes: r.egressBytes, ingress_bytes: r.ingressBytes };
+    for (const direction of ['egress', 'ingress'] as const) this.#expected.delete(`${conn.id}:${direction}`);
     this.#sni.delete(conn.id);
     return createEvent('capture.close', data, this.#envelope(r, monoToWall));
   }

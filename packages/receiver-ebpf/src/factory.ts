@@ -1,6 +1,6 @@
 // The `ebpf` receiver factory.
 import { defineReceiver } from '@oisp/core';
-import { TYPE, configSchema, createDefaultConfig, type EbpfReceiverConfig } from './config.ts';
+import { TYPE, configSchema, createDefaultConfig, validateConfig, type EbpfReceiverConfig } from './config.ts';
 import { EbpfReceiver } from './ebpf-receiver.ts';
 
 export const ebpfReceiverFactory = defineReceiver<EbpfReceiverConfig>({
@@ -8,5 +8,6 @@ export const ebpfReceiverFactory = defineReceiver<EbpfReceiverConfig>({
   stability: 'development',
   configSchema,
   createDefaultConfig,
+  validate: validateConfig,
   create: (settings, config, next) => new EbpfReceiver(settings, config, next),
 });

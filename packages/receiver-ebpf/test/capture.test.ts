@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CaptureData, OispEvent } from '@oisp/core';
 import { createTestSettings, SinkConsumer, testHost } from '@oisp/core/testing';
 import { ebpfReceiverFactory } from '../src/factory.ts';
-import { preflight } from '../src/ebpf-receiver.ts';
+import { preflight, type EbpfReceiver } from '../src/ebpf-receiver.ts';
 
 const problems = preflight();
 // Under CI a capture test never skips: a machine that cannot capture fails the run.
@@ -240,5 +240,50 @@ Promise.all(Array.from({ length: 50 }, (_, i) => one(i)))
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(sink.events.filter((e) => e.process?.pid === process.pid).length, 0);
     assert.ok(sink.events.some((e) => e.process?.pid === server.pid), 'the server (a child) is captured');
+  });
+});
+
+describe('ebpf receiver: overflow', { skip }, () => {
+  it('a tiny ring under a burst: the collector keeps running and every lost byte is accounted for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oisp-overflow-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+    const sink = new SinkConsumer();
+    const settings = createTestSettings('ebpf', 'receiver');
+    // 32 KiB holds one 16 KiB chunk record at a time; curl writes 64 KiB per SSL_write.
+    const config = { ...ebpfReceiverFactory.createDefaultConfig(), ring_buffer_bytes: 32 * 1024 };
+    const receiver = ebpfReceiverFactory.create(settings, config, sink) as EbpfReceiver;
+    await receiver.start(testHost());
+    const server = spawn(process.execPath, [join(import.meta.dirname, 'tls-server.mjs'), cert, key, join(dir, 'received.bin'), '64'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = Number((await once(createInterface({ input: server.stdout! }), 'line'))[0]);
+      const bodyFile = join(dir, 'burst.bin');
+      writeFileSync(bodyFile, Buffer.alloc(8 * 1024 * 1024, 'b'));
+      const curl = spawn('curl', ['-sS', '--http1.1', '--cacert', cert, '--data-binary', `@${bodyFile}`, '-o', '/dev/null', `https://localhost:${port}/burst`], { stdio: ['ignore', 'ignore', 'inherit'] });
+      assert.equal((await once(curl, 'exit'))[0], 0, 'the client is unaffected');
+      const ofCurl = () => sink.events.filter((e) => (e.data as CaptureData).conn?.pid === curl.pid);
+      for (let i = 0; i < 100 && !ofCurl().some((e) => e.event_type === 'capture.close'); i++) await new Promise((r) => setTimeout(r, 50));
+      const close = ofCurl().find((e) => e.event_type === 'capture.close');
+      assert.ok(close, 'SSL_free reached userspace');
+      const egress = ofCurl()
+        .filter((e) => e.event_type === 'capture.data' && (e.data as CaptureData).direction === 'egress')
+        .map((e) => e.data as CaptureData)
+        .sort((a, b) => a.offset - b.offset);
+      const captured = egress.reduce((n, c) => n + c.data.length, 0);
+      const gaps = egress.reduce((n, c) => n + (c.bytes_lost ?? 0), 0);
+      const last = egress.at(-1)!;
+      const trailing = close.data.egress_bytes - (last.offset + last.data.length);
+      const sent = close.data.egress_bytes;
+      assert.ok(sent > 8 * 1024 * 1024, 'the kernel counted every byte curl wrote');
+      assert.ok(gaps + trailing > 0, 'the ring overflowed');
+      assert.equal(captured + gaps + trailing, sent, 'captured + lost = sent');
+      assert.ok(receiver.drops().ring > 0, 'the kernel counted the records it could not queue');
+    } finally {
+      server.kill();
+      await receiver.shutdown();
+    }
+    assert.ok(settings.telemetry.droppedCount('ring_full') > 0, 'and the drops are in the collector telemetry');
   });
 });

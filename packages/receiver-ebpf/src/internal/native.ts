@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 
 export interface NativeCapture {
   exclude(tgid: number): void;
+  setMaxPayload(bytes: number): void;
   attachUprobe(program: string, binary: string, symbol: string, retprobe: boolean, pid?: number): void;
   start(onBatch: (batch: Buffer) => void): void;
   /** [records the ring could not take, bytes that could not be read], summed over CPUs. */
@@ -16,10 +17,11 @@ const packageDir = resolve(import.meta.dirname, '../..');
 export const ADDON_PATH = resolve(packageDir, 'build/Release/oisp_ebpf.node');
 export const BPF_OBJECT_PATH = resolve(packageDir, '../../bpf/.output/ssl.bpf.o');
 
-export function openCapture(): NativeCapture {
+/** Loads the BPF object with a ring of `ringBytes` (a power of two, >= the page size). */
+export function openCapture(ringBytes: number): NativeCapture {
   for (const [path, what] of [[ADDON_PATH, 'native addon'], [BPF_OBJECT_PATH, 'BPF object']]) {
     if (!existsSync(path)) throw new Error(`ebpf: the ${what} is not built (${path}); run ./dev setup (or npm run build -w @oisp/receiver-ebpf)`);
   }
-  const { Capture } = createRequire(import.meta.url)(ADDON_PATH) as { Capture: new (objectPath: string) => NativeCapture };
-  return new Capture(BPF_OBJECT_PATH);
+  const { Capture } = createRequire(import.meta.url)(ADDON_PATH) as { Capture: new (objectPath: string, ringBytes: number) => NativeCapture };
+  return new Capture(BPF_OBJECT_PATH, ringBytes);
 }

@@ -19,8 +19,8 @@ export const TLS_DATA_LAYOUT = {
   size: 64,
 } as const;
 
-export const TLS_CLOSE_LAYOUT = { kind: 0, generation: 4, ts_ns: 8, ssl_ptr: 16, pid: 24, tid: 28, size: 32 } as const;
-export const TLS_SNI_LAYOUT = { ...TLS_CLOSE_LAYOUT, name: 32, size: 32 + 256 } as const;
+export const TLS_CLOSE_LAYOUT = { kind: 0, generation: 4, ts_ns: 8, ssl_ptr: 16, pid: 24, tid: 28, egress_bytes: 32, ingress_bytes: 40, size: 48 } as const;
+export const TLS_SNI_LAYOUT = { kind: 0, generation: 4, ts_ns: 8, ssl_ptr: 16, pid: 24, tid: 28, name: 32, size: 32 + 256 } as const;
 
 interface TlsRecordBase {
   tsNs: bigint;
@@ -40,6 +40,9 @@ export interface TlsDataRecord extends TlsRecordBase {
 
 export interface TlsCloseRecord extends TlsRecordBase {
   kind: typeof REC_TLS_CLOSE;
+  /** Every byte the connection carried per direction, captured or not. */
+  egressBytes: number;
+  ingressBytes: number;
 }
 
 export interface TlsSniRecord extends TlsRecordBase {
@@ -93,7 +96,16 @@ export function decodeBatch(batch: Buffer): TlsRecord[] {
         tid: batch.readUInt32LE(s + L.tid),
         generation: batch.readUInt32LE(s + L.generation),
       };
-      out.push(kind === REC_TLS_CLOSE ? { kind, ...base } : { kind, ...base, name: cString(batch, s + TLS_SNI_LAYOUT.name, 256) });
+      out.push(
+        kind === REC_TLS_CLOSE
+          ? {
+              kind,
+              ...base,
+              egressBytes: Number(batch.readBigUInt64LE(s + TLS_CLOSE_LAYOUT.egress_bytes)),
+              ingressBytes: Number(batch.readBigUInt64LE(s + TLS_CLOSE_LAYOUT.ingress_bytes)),
+            }
+          : { kind, ...base, name: cString(batch, s + TLS_SNI_LAYOUT.name, 256) },
+      );
     } else {
       throw new RecordDecodeError(`unknown record kind ${kind} at byte ${pos}`);
     }

@@ -28,6 +28,7 @@ class Capture : public Napi::ObjectWrap<Capture> {
   static Napi::Object Init(Napi::Env env, Napi::Object exports) {
     Napi::Function ctor = DefineClass(env, "Capture", {
       InstanceMethod("exclude", &Capture::Exclude),
+      InstanceMethod("setMaxPayload", &Capture::SetMaxPayload),
       InstanceMethod("attachUprobe", &Capture::AttachUprobe),
       InstanceMethod("start", &Capture::Start),
       InstanceMethod("drops", &Capture::Drops),
@@ -37,14 +38,23 @@ class Capture : public Napi::ObjectWrap<Capture> {
     return exports;
   }
 
-  // new Capture(objectPath): opens and loads the object (the verifier runs here).
+  // new Capture(objectPath, ringBytes): opens the object, sizes the ring (a power of two, in
+  // bytes) and loads it (the verifier runs here).
   explicit Capture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Capture>(info) {
     Napi::Env env = info.Env();
     std::string path = info[0].As<Napi::String>();
+    uint32_t ring_bytes = info[1].As<Napi::Number>().Uint32Value();
     obj_ = bpf_object__open_file(path.c_str(), nullptr);
     if (!obj_ || libbpf_get_error(obj_)) {
       obj_ = nullptr;
       Napi::Error::New(env, "bpf_object__open_file " + path + ": " + std::strerror(errno)).ThrowAsJavaScriptException();
+      return;
+    }
+    bpf_map* ring = bpf_object__find_map_by_name(obj_, "events");
+    if (!ring || bpf_map__set_max_entries(ring, ring_bytes) != 0) {
+      Napi::Error::New(env, "ring size " + std::to_string(ring_bytes) + ": " + std::strerror(errno)).ThrowAsJavaScriptException();
+      bpf_object__close(obj_);
+      obj_ = nullptr;
       return;
     }
     if (int err = bpf_object__load(obj_); err != 0) {
@@ -84,6 +94,18 @@ class Capture : public Napi::ObjectWrap<Capture> {
     uint8_t one = 1;
     if (bpf_map_update_elem(fd, &tgid, &one, BPF_ANY) != 0) {
       Napi::Error::New(info.Env(), std::string("exclude: ") + std::strerror(errno)).ThrowAsJavaScriptException();
+    }
+    return info.Env().Undefined();
+  }
+
+  // setMaxPayload(bytes): the most copied per SSL_* call (struct oisp_settings).
+  Napi::Value SetMaxPayload(const Napi::CallbackInfo& info) {
+    int fd = MapFd(info.Env(), "settings");
+    if (fd < 0) return info.Env().Undefined();
+    uint32_t key = 0;
+    uint64_t value = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+    if (bpf_map_update_elem(fd, &key, &value, BPF_ANY) != 0) {
+      Napi::Error::New(info.Env(), std::string("setMaxPayload: ") + std::strerror(errno)).ThrowAsJavaScriptException();
     }
     return info.Env().Undefined();
   }
