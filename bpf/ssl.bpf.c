@@ -37,14 +37,24 @@ struct call_args {
 	__u64 buf;
 	__u64 count_ptr; /* the _ex variants return the byte count through a size_t* */
 	__u32 direction;
+	__u32 skip;      /* a variant called by another with the same bytes: counted once, by the outer */
 };
 
-/* Arguments saved at entry, by thread, for the return probe. */
+#define MAX_DEPTH 4
+
+/* The SSL_* calls in progress on a thread, innermost last. Calls nest for real: a callback run
+ * inside SSL_read (node's TLS 1.3 session-ticket event) may call SSL_write with other bytes. */
+struct call_stack {
+	__u32 depth;
+	__u32 pad;
+	struct call_args frames[MAX_DEPTH];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, struct call_args);
+	__type(value, struct call_stack);
 } active_calls SEC(".maps");
 
 struct conn_key {
@@ -144,23 +154,46 @@ static __always_inline int enter(void *ssl, void *buf, __u32 direction, void *co
 	__u32 tgid = id >> 32;
 	if (bpf_map_lookup_elem(&excluded_tgids, &tgid))
 		return 0;
-	/* Only the outermost call: SSL_write_ex calling SSL_write must not count twice. */
-	if (bpf_map_lookup_elem(&active_calls, &id))
-		return 0;
-	struct call_args args = { .ssl = (__u64)ssl, .buf = (__u64)buf, .count_ptr = (__u64)count_ptr, .direction = direction };
-	bpf_map_update_elem(&active_calls, &id, &args, BPF_ANY);
+	struct call_stack *st = bpf_map_lookup_elem(&active_calls, &id);
+	if (!st) {
+		struct call_stack empty = {};
+		bpf_map_update_elem(&active_calls, &id, &empty, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&active_calls, &id);
+		if (!st)
+			return 0;
+	}
+	__u32 d = st->depth;
+	st->depth = d + 1;
+	if (d >= MAX_DEPTH)
+		return 0; /* counted, not recorded: its return is ignored */
+	struct call_args *f = &st->frames[d & (MAX_DEPTH - 1)];
+	f->ssl = (__u64)ssl;
+	f->buf = (__u64)buf;
+	f->count_ptr = (__u64)count_ptr;
+	f->direction = direction;
+	f->skip = 0;
+	if (d > 0) {
+		struct call_args *outer = &st->frames[(d - 1) & (MAX_DEPTH - 1)];
+		if (outer->ssl == (__u64)ssl && outer->buf == (__u64)buf && outer->direction == direction)
+			f->skip = 1;
+	}
 	return 0;
 }
 
 static __always_inline int leave(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct call_args *args = bpf_map_lookup_elem(&active_calls, &id);
-	if (!args)
+	struct call_stack *st = bpf_map_lookup_elem(&active_calls, &id);
+	if (!st || st->depth == 0)
 		return 0;
-	struct call_args a = *args;
-	bpf_map_delete_elem(&active_calls, &id);
-	if (ret <= 0)
+	__u32 d = st->depth - 1;
+	st->depth = d;
+	if (d >= MAX_DEPTH)
+		return 0;
+	struct call_args a = st->frames[d & (MAX_DEPTH - 1)];
+	if (d == 0)
+		bpf_map_delete_elem(&active_calls, &id);
+	if (a.skip || ret <= 0)
 		return 0;
 	if (a.count_ptr) {
 		/* SSL_write_ex / SSL_read_ex: 1 on success, the count in *written / *readbytes. */

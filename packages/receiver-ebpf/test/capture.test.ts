@@ -49,7 +49,7 @@ describe('ebpf receiver: TLS capture', { skip }, () => {
   for (let i = 0; i < body.length; i++) body[i] = 97 + (i % 26);
 
   /** The client's connection, from its capture.data chunks alone, must be exactly what it sent and got. */
-  async function assertCapturedExactly(pid: number, path: string, exe: string): Promise<void> {
+  async function assertCapturedExactly(pid: number, path: string, exe: string, sentBody: Buffer = body): Promise<void> {
     const mine = (): OispEvent<'capture.data', CaptureData>[] =>
       (sink.events as OispEvent<'capture.data', CaptureData>[]).filter((e) => e.event_type === 'capture.data' && e.data.conn.pid === pid);
     const stream = (direction: 'egress' | 'ingress'): Buffer => {
@@ -67,15 +67,16 @@ describe('ebpf receiver: TLS capture', { skip }, () => {
 
     const sent = stream('egress');
     const head = sent.subarray(0, sent.indexOf('\r\n\r\n') + 4).toString();
-    assert.match(head, new RegExp(`^POST ${path} HTTP/1.1\\r\\n`));
-    assert.match(head, new RegExp(`\\r\\nContent-Length: ${body.length}\\r\\n`, 'i'));
-    assert.ok(sent.subarray(head.length).equals(body), 'the request body, byte for byte, once');
+    assert.ok(head.startsWith(`POST ${path} HTTP/1.1\r\n`), `request line of ${JSON.stringify(head.slice(0, 80))}`);
+    assert.match(head, new RegExp(`\\r\\nContent-Length: ${sentBody.length}\\r\\n`, 'i'));
+    assert.ok(sent.subarray(head.length).equals(sentBody), 'the request body, byte for byte, once');
 
     const got = stream('ingress');
     const split = got.indexOf('\r\n\r\n') + 4;
     assert.match(got.subarray(0, split).toString(), /^HTTP\/1.1 200 OK\r\n/);
     assert.equal(got.length - split, RESPONSE, 'the whole response body, once');
-    assert.ok(got.subarray(split).equals(Buffer.alloc(RESPONSE, 'r')), 'the response body, byte for byte');
+    const expected = path.includes('json=1') ? Buffer.from(`{"object":"test","data":"${'r'.repeat(RESPONSE - 27)}"}`) : Buffer.alloc(RESPONSE, 'r');
+    assert.ok(got.subarray(split).equals(expected), 'the response body, byte for byte');
 
     assert.equal(new Set(mine().map((e) => e.data.conn.id)).size, 1, 'one connection');
     const e = mine()[0];
@@ -136,6 +137,49 @@ req.end(body);`;
     assert.equal(code, 0);
     await assertCapturedExactly(node.pid!, '/v1/node', realpathSync(process.execPath));
   });
+
+  for (const [name, code] of [
+    ['requests', 'import requests\nr = requests.post(url, data=body)\nassert len(r.content) == size'],
+    ['httpx', 'import httpx\nr = httpx.post(url, content=body)\nassert len(r.content) == size'],
+  ]) {
+    it(`python ${name} (Debian's package): 300 KiB up, 2 MiB down, exactly once, contiguous`, async () => {
+      const bodyFile = join(dir, `body-${name}.bin`);
+      writeFileSync(bodyFile, body);
+      const script = `import sys\nbody = open(sys.argv[1], 'rb').read()\nurl = sys.argv[2]\nsize = ${RESPONSE}\n${code}\n`;
+      const python = spawn('/usr/bin/python3', ['-c', script, bodyFile, `https://localhost:${port}/v1/${name}`], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, SSL_CERT_FILE: cert, REQUESTS_CA_BUNDLE: cert },
+      });
+      assert.equal((await once(python, 'exit'))[0], 0);
+      await assertCapturedExactly(python.pid!, `/v1/${name}`, realpathSync('/usr/bin/python3'));
+    });
+  }
+
+  for (const [name, call, path] of [
+    ['fetch', `const res = await fetch(base + '/v1/fetch', { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+  ok = (await res.arrayBuffer()).byteLength === ${RESPONSE};`, '/v1/fetch'],
+    ['the openai SDK', `const OpenAI = require('openai').default ?? require('openai');
+  const client = new OpenAI({ apiKey: 'sk-test', baseURL: base + '/v1', maxRetries: 0 });
+  ok = (await client.post('/sdk?json=1', { body: JSON.parse(body.toString()) })).object === 'test';`, '/v1/sdk?json=1'],
+  ] as const) {
+    it(`node ${name}: 300 KiB up, 2 MiB down, exactly once, contiguous`, async () => {
+      const bodyFile = join(dir, `body-${path.length}.json`);
+      // A JSON body of exactly the test's size, so the SDK can send it as it is.
+      writeFileSync(bodyFile, JSON.stringify({ input: 'y'.repeat(body.length - 12) }));
+      const script = `const fs = require('node:fs');
+(async () => { const body = fs.readFileSync(process.argv[1]); const base = process.argv[2]; let ok = false;
+  ${call}
+  process.exit(ok ? 0 : 3);
+})().catch((err) => { console.error(err); process.exit(1); });`;
+      const node = spawn(process.execPath, ['-e', script, bodyFile, `https://localhost:${port}`], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        cwd: join(import.meta.dirname, '..'),
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: cert },
+      });
+      assert.equal((await once(node, 'exit'))[0], 0);
+      await assertCapturedExactly(node.pid!, path, realpathSync(process.execPath), readFileSync(bodyFile));
+    });
+  }
 
   it('a node binary copied to a new path is found and captured with no config', async () => {
     const copy = join(dir, 'my-agent-node');

@@ -11,9 +11,12 @@ const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     appendFileSync(receivedFile, Buffer.concat(chunks));
-    const size = new URL(req.url, 'https://localhost').searchParams.get('size');
-    const out = size === null ? body : body.subarray(0, Number(size));
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': out.length });
+    const query = new URL(req.url, 'https://localhost').searchParams;
+    const size = query.get('size');
+    let out = size === null ? body : body.subarray(0, Number(size));
+    // ?json=1: the same number of bytes as a JSON object, for SDKs that parse what they get.
+    if (query.get('json')) out = Buffer.from(`{"object":"test","data":"${'r'.repeat(out.length - 27)}"}`);
+    res.writeHead(200, { 'content-type': query.get('json') ? 'application/json' : 'application/octet-stream', 'content-length': out.length });
     res.end(out);
   });
 });
