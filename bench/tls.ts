@@ -5,21 +5,21 @@
 //   collector  the ebpf receiver -> http processor through the real Service, events counted
 // Prints the client's wall and CPU seconds, the collector's own CPU seconds, and the ratios of added
 // time against the floor's. Needs root. Usage: node bench/tls.ts [--requests N]
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createLogger, defineExporter, loadConfig, Registry, Service, type Batch } from '@oisp/core';
+import { createLogger, loadConfig, Registry, Service } from '@oisp/core';
+import { callbackExporter } from '@oisp/core/testing';
 import { builtinFactories } from '../packages/collector/src/components.ts';
+import { makeTestCert } from '../packages/receiver-ebpf/test/test-cert.ts';
 
 const arg = process.argv.indexOf('--requests');
 const REQUESTS = arg > 0 ? Number(process.argv[arg + 1]) : 20_000;
 const dir = mkdtempSync(join(tmpdir(), 'oisp-bench-tls-'));
-const cert = join(dir, 'cert.pem');
-const key = join(dir, 'key.pem');
-execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+const { cert, key } = makeTestCert(dir);
 
 const serverScript = `const https = require('node:https'); const fs = require('node:fs');
 const body = Buffer.alloc(16384, 'r');
@@ -71,16 +71,7 @@ if (bpftrace) {
 let events = 0;
 const registry = new Registry(builtinFactories());
 // An exporter that only counts: the bench measures capture and decoding, not disk writes.
-registry.add(
-  defineExporter({
-    type: 'count',
-    stability: 'development',
-    capabilities: { mutatesData: false },
-    configSchema: { type: 'object' },
-    createDefaultConfig: () => ({}),
-    create: () => ({ start: async () => {}, shutdown: async () => {}, consume: async (batch: Batch) => void (events += batch.length) }),
-  }),
-);
+registry.add(callbackExporter('count', (batch) => void (events += batch.length)));
 const yaml = `receivers: { ebpf: {} }\nprocessors: { http: {} }\nexporters: { count: {} }\nservice: { pipelines: { p: { receivers: [ebpf], processors: [http], exporters: [count] } } }\n`;
 const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
 const service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'bench', version: '0' }, configDir: dir });

@@ -3,19 +3,19 @@
 // the ebpf receiver captures it, and the client's capture.* events become
 // packages/processor-http/testdata/openai-sse-recorded/input.jsonl. Run as root:
 //   node packages/collector/scripts/record-openai-sse.ts
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createLogger, defineExporter, loadConfig, Registry, serializeEvent, Service, type CaptureData, type OispEvent } from '@oisp/core';
+import { createLogger, loadConfig, Registry, serializeEvent, Service, type CaptureData, type OispEvent } from '@oisp/core';
+import { callbackExporter } from '@oisp/core/testing';
 import { builtinFactories } from '../src/components.ts';
+import { makeTestCert } from '../../receiver-ebpf/test/test-cert.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oisp-record-'));
-const cert = join(dir, 'cert.pem');
-const key = join(dir, 'key.pem');
-execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=api.openai.test', '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+const { cert, key } = makeTestCert(dir);
 
 const chunks = [
   { role: 'assistant', content: '' },
@@ -50,16 +50,7 @@ const client = `const OpenAI = require('openai').default ?? require('openai');
 
 const captured: OispEvent[] = [];
 const registry = new Registry(builtinFactories());
-registry.add(
-  defineExporter({
-    type: 'memory',
-    stability: 'development',
-    capabilities: { mutatesData: false },
-    configSchema: { type: 'object' },
-    createDefaultConfig: () => ({}),
-    create: () => ({ start: async () => {}, shutdown: async () => {}, consume: async (batch) => void captured.push(...batch) }),
-  }),
-);
+registry.add(callbackExporter('memory', (batch) => void captured.push(...batch)));
 const yaml = 'receivers: { ebpf: {} }\nexporters: { memory: {} }\nservice: { pipelines: { p: { receivers: [ebpf], exporters: [memory] } } }\n';
 const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
 const service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'oisp-collector', version: '0.1.0' }, configDir: dir });

@@ -1,7 +1,7 @@
 // Capture through to HTTP on the real kernel: ebpf receiver -> http processor, driven by the real
 // Service, with curl posting a chat-completions-shaped JSON body over TLS to a local server.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger, loadConfig, Registry, Service, validateEvent, type HttpRequest, type HttpResponse, type OispEvent } from '@oisp/core';
 import { preflight } from '@oisp/receiver-ebpf';
 import { builtinFactories } from '../src/components.ts';
+import { makeTestCert } from '../../receiver-ebpf/test/test-cert.ts';
 
 const problems = preflight();
 const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;
@@ -18,8 +19,7 @@ const server = resolve(import.meta.dirname, '../../receiver-ebpf/test/tls-server
 
 describe('ebpf -> http through the Service', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'oisp-capture-http-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
+  const { cert, key } = makeTestCert(dir);
   const out = join(dir, 'events.jsonl');
   let child: ReturnType<typeof spawn>;
   let port = 0;
@@ -27,8 +27,6 @@ describe('ebpf -> http through the Service', { skip }, () => {
 
   before(async () => {
     assert.deepEqual(problems, []);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
     const yaml = `receivers: { ebpf: {} }
 processors: { http: {} }
 exporters: { file: { path: ${JSON.stringify(out)}, include_internal: true } }

@@ -1,7 +1,7 @@
 // Real capture on the real kernel: curl POSTs over TLS (system libssl) to a local HTTPS server and
 // its connection's capture.data chunks, ordered by offset, must hold exactly what it sent and got.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'node:https';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import type { CaptureData, OispEvent } from '@oisp/core';
 import { createTestSettings, SinkConsumer, testHost } from '@oisp/core/testing';
 import { ebpfReceiverFactory } from '../src/factory.ts';
 import { preflight, type EbpfReceiver } from '../src/ebpf-receiver.ts';
+import { makeTestCert } from './test-cert.ts';
 
 const problems = preflight();
 // Under CI a capture test never skips: a machine that cannot capture fails the run.
@@ -20,8 +21,7 @@ const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join(';
 
 describe('ebpf receiver: TLS capture', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'oisp-capture-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
+  const { cert, key } = makeTestCert(dir);
   const received = join(dir, 'received.bin');
   const RESPONSE = 2 * 1024 * 1024;
   let server: ReturnType<typeof spawn>;
@@ -31,8 +31,6 @@ describe('ebpf receiver: TLS capture', { skip }, () => {
 
   before(async () => {
     assert.deepEqual(problems, [], 'this machine must be able to capture');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
     writeFileSync(received, '');
     await receiver.start(testHost());
     server = spawn(process.execPath, [join(import.meta.dirname, 'tls-server.mjs'), cert, key, received, String(RESPONSE)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -290,10 +288,7 @@ Promise.all(Array.from({ length: 50 }, (_, i) => one(i)))
 describe('ebpf receiver: overflow', { skip }, () => {
   it('a tiny ring under a burst: the collector keeps running and every lost byte is accounted for', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'oisp-overflow-'));
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+    const { cert, key } = makeTestCert(dir);
     const sink = new SinkConsumer();
     const settings = createTestSettings('ebpf', 'receiver');
     // 32 KiB holds one 16 KiB chunk record at a time; curl writes 64 KiB per SSL_write.

@@ -6,3 +6,4 @@ export { testHost, type TestHost } from './test-host.ts';
 export { runConformance, foreignBatches, PASSTHROUGH_EVENT_TYPE, type ConformanceOptions } from './conformance.ts';
 export { exampleEvent } from '../schema/examples.ts';
 export type { ComponentTelemetryRecorder, ComponentCounts } from '../telemetry/component-telemetry.ts';
+export { callbackExporter } from './callback-exporter.ts';

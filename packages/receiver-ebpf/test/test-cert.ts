@@ -1,0 +1,12 @@
+// A throwaway certificate for the local HTTPS servers of capture tests, benches and recordings.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/** Writes cert.pem and key.pem (CN and SAN `localhost`) into `dir`. */
+export function makeTestCert(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  return { cert, key };
+}
