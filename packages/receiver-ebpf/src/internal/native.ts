@@ -22,6 +22,19 @@ export function openCapture(ringBytes: number): NativeCapture {
   for (const [path, what] of [[ADDON_PATH, 'native addon'], [BPF_OBJECT_PATH, 'BPF object']]) {
     if (!existsSync(path)) throw new Error(`ebpf: the ${what} is not built (${path}); run ./dev setup (or npm run build -w @oisp/receiver-ebpf)`);
   }
-  const { Capture } = createRequire(import.meta.url)(ADDON_PATH) as { Capture: new (objectPath: string, ringBytes: number) => NativeCapture };
-  return new Capture(BPF_OBJECT_PATH, ringBytes);
+  let addon: { Capture: new (objectPath: string, ringBytes: number) => NativeCapture };
+  try {
+    addon = createRequire(import.meta.url)(ADDON_PATH);
+  } catch (err) {
+    throw new Error(explainLoadError((err as Error).message), { cause: err });
+  }
+  return new addon.Capture(BPF_OBJECT_PATH, ringBytes);
+}
+
+/** A failed dlopen of the addon, said with what to do. */
+export function explainLoadError(message: string): string {
+  const lib = /(lib(?:bpf|elf|z)\.so[.\d]*): cannot open shared object file/.exec(message);
+  if (lib) return `ebpf: ${lib[1]} is not installed (apt-get install ${lib[1].startsWith('libbpf') ? 'libbpf1' : lib[1].startsWith('libelf') ? 'libelf1' : 'zlib1g'}); ${message}`;
+  if (/NODE_MODULE_VERSION/.test(message)) return `ebpf: the addon was built for another node; rebuild it with ./dev setup; ${message}`;
+  return `ebpf: cannot load the native addon: ${message}`;
 }
