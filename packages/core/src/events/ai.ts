@@ -25,11 +25,22 @@ export interface AuthInfo {
 }
 
 /** Message content: text, or typed parts (binary parts carry sizes, never base64 dumps). */
+export interface MediaPart {
+  type: 'image' | 'audio' | 'file' | 'video';
+  mime_type?: string;
+  /** Decoded size of inline data. */
+  bytes?: number;
+  /** A reference (URL, gs:// or s3:// URI), never inline data. */
+  uri?: string;
+  file_id?: string;
+  filename?: string;
+}
+
 export type ContentPart =
   | { type: 'text'; text: string }
-  | { type: 'image' | 'audio' | 'file' | 'video'; mime_type?: string; bytes?: number; uri?: string }
+  | MediaPart
   | { type: 'tool_call'; id?: string; name: string; arguments?: unknown }
-  | { type: 'tool_result'; tool_call_id?: string; content?: unknown }
+  | { type: 'tool_result'; tool_call_id?: string; name?: string; content?: unknown; is_error?: boolean }
   | { type: 'thinking'; text?: string; redacted?: boolean }
   | { type: string; [key: string]: unknown };
 

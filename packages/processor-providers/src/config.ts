@@ -1,0 +1,70 @@
+// Config of the `providers` processor: type, JSON schema (ajv fills defaults), defaults.
+import type { JsonSchema } from '@oisp/core';
+
+export const TYPE = 'providers';
+
+export const API_STYLES = ['openai', 'anthropic', 'gemini', 'bedrock', 'cohere', 'ollama'] as const;
+
+export interface EndpointConfig {
+  /** Host patterns (`*` for DNS labels), optionally with a port: `llm.corp.example:8443`. */
+  hosts: string[];
+  /** gen_ai.provider.name to report. */
+  provider: string;
+  /** The wire API it speaks. */
+  api: (typeof API_STYLES)[number];
+  /** Local servers recognised by port alone. */
+  ports?: number[];
+}
+
+export interface ProvidersProcessorConfig {
+  /** Extra endpoints, checked before the built-in table. */
+  endpoints: EndpointConfig[];
+  /** Recognise OpenAI-compatible and Ollama servers anywhere by path and body shape. */
+  detect_api_shape: boolean;
+  /** Pass on the http.* events of decoded calls too (they are consumed by default). */
+  keep_http: boolean;
+  /** Requests waiting for their response; beyond it the oldest is given up (counted). */
+  max_pending_requests: number;
+  /** A request whose response has not come after this long (event time) is given up (counted). */
+  request_ttl_ms: number;
+}
+
+export function createDefaultConfig(): ProvidersProcessorConfig {
+  return { endpoints: [], detect_api_shape: true, keep_http: false, max_pending_requests: 10_000, request_ttl_ms: 15 * 60 * 1000 };
+}
+
+const defaults = createDefaultConfig();
+
+export const configSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    endpoints: {
+      type: 'array',
+      default: [],
+      description: 'Extra provider endpoints, checked before the built-in table.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['provider'],
+        properties: {
+          hosts: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+          ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 } },
+          provider: { type: 'string', minLength: 1 },
+          api: { enum: [...API_STYLES], default: 'openai' },
+        },
+      },
+    },
+    detect_api_shape: { type: 'boolean', default: defaults.detect_api_shape },
+    keep_http: { type: 'boolean', default: defaults.keep_http },
+    max_pending_requests: { type: 'integer', minimum: 1, default: defaults.max_pending_requests },
+    request_ttl_ms: { type: 'integer', minimum: 1, default: defaults.request_ttl_ms },
+  },
+};
+
+/** Cross-field rules. */
+export function validateConfig(config: ProvidersProcessorConfig): void {
+  config.endpoints.forEach((e, i) => {
+    if (e.hosts.length === 0 && (e.ports ?? []).length === 0) throw new Error(`endpoints::${i}: needs hosts or ports`);
+  });
+}

@@ -1,0 +1,80 @@
+// Test support: an HTTP exchange written by hand (as a provider's API reference shows it) turned
+// into the http.request / http.response events processor-http would make of it, with clock times
+// advancing 10 ms per message and per stream event.
+import { createEvent, formatTimestamp, type HttpHeaders, type HttpRequestEvent, type HttpResponseEvent, type HttpStreamEvent, type OispEvent } from '@oisp/core';
+
+export interface FixtureStreamEvent {
+  event?: string;
+  /** An object is sent as JSON; a string as is ("[DONE]"). */
+  data: unknown;
+}
+
+export interface FixtureExchange {
+  request: { method?: string; url: string; host?: string; headers?: Record<string, string>; body?: unknown; sni?: string; remote_port?: number };
+  response?: {
+    status?: number;
+    reason?: string;
+    headers?: Record<string, string>;
+    /** A JSON body (object) or raw text. */
+    body?: unknown;
+    /** Raw bytes as base64 (binary framings). */
+    body_base64?: string;
+    /** A stream: SSE events, NDJSON lines or JSON-array elements, each 10 ms after the previous. */
+    stream?: { format: 'sse' | 'ndjson' | 'json_array'; events: FixtureStreamEvent[] };
+    aborted?: boolean;
+  };
+}
+
+const T0 = 1_750_000_000_000_000_000n;
+const STEP = 10_000_000n;
+
+function headersOf(h: Record<string, string> | undefined): HttpHeaders {
+  return Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k.toLowerCase(), [v]]));
+}
+
+function textOf(body: unknown): string | undefined {
+  if (body === undefined) return undefined;
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+export function exchangeEvents(x: FixtureExchange, index: number): OispEvent[] {
+  let clock = T0 + BigInt(index) * 1000n * STEP;
+  const tick = () => formatTimestamp((clock += STEP));
+  const conn = { id: `conn-${index}`, transport: 'tls' as const, generation: 0, role: 'client' as const, pid: 4242, sni: x.request.sni, remote: x.request.remote_port ? { ip: '127.0.0.1', port: x.request.remote_port } : undefined };
+  if (!conn.sni) delete conn.sni;
+  if (!conn.remote) delete conn.remote;
+  const exchange_id = `${conn.id}:0`;
+  const reqText = textOf(x.request.body);
+  const host = x.request.host;
+  const reqHeaders = headersOf({ ...(host ? { host } : {}), ...(reqText ? { 'content-type': 'application/json' } : {}), ...x.request.headers });
+  const reqFirst = tick();
+  const request: HttpRequestEvent = createEvent('http.request', {
+    exchange_id, conn, http_version: '1.1', method: x.request.method ?? 'POST', url: x.request.url, headers: reqHeaders,
+    first_byte_ts: reqFirst, last_byte_ts: reqFirst,
+    ...(host ? { host } : {}),
+    ...(reqText !== undefined ? { body: { text: reqText, wire_bytes: reqText.length, decoded_bytes: reqText.length } } : {}),
+  }, { ts: reqFirst, process: { pid: 4242, name: 'agent' } });
+  const out: OispEvent[] = [request];
+  const r = x.response;
+  if (!r) return out;
+  const first = tick();
+  const events: HttpStreamEvent[] = (r.stream?.events ?? []).map((e) => {
+    const ev: HttpStreamEvent = { ts: tick(), data: typeof e.data === 'string' ? e.data : JSON.stringify(e.data) };
+    if (e.event) ev.event = e.event;
+    return ev;
+  });
+  const last = r.stream ? tick() : first;
+  const text = r.stream ? events.map((e) => e.data).join('\n') : textOf(r.body);
+  const contentType = r.stream?.format === 'sse' ? 'text/event-stream' : r.stream?.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
+  const response: HttpResponseEvent = createEvent('http.response', {
+    exchange_id, conn, http_version: '1.1', status: r.status ?? 200, headers: headersOf({ 'content-type': contentType, ...r.headers }),
+    first_byte_ts: first, last_byte_ts: last, method: x.request.method ?? 'POST', url: x.request.url,
+    ...(host ? { host } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.body_base64 !== undefined ? { body: { base64: r.body_base64, wire_bytes: 0, decoded_bytes: 0 } } : text !== undefined ? { body: { text, wire_bytes: text.length, decoded_bytes: text.length } } : {}),
+    ...(r.stream ? { stream: { format: r.stream.format, events } } : {}),
+    ...(r.aborted ? { aborted: true } : {}),
+  }, { ts: first, process: { pid: 4242, name: 'agent' } });
+  out.push(response);
+  return out;
+}

@@ -1,0 +1,76 @@
+// Which decoder reads a call: method + path, tried in order for the provider's API style, then the
+// OpenAI-compatible routes every style may also serve (Gemini, Anthropic and Ollama all have them).
+// Calls to a provider that are not model calls (model lists, files, batches) are named, not decoded.
+import type { ApiDecoder } from './api-decoder.ts';
+import type { ApiStyle } from './provider-table.ts';
+import { openaiChat } from './decoders/openai-chat.ts';
+
+export interface Route {
+  method: string;
+  /** Named groups become CallContext.params (model, deployment, ...). */
+  path: RegExp;
+  decoder: ApiDecoder;
+}
+
+/** Per style, most specific first. */
+const STYLE_ROUTES: Record<ApiStyle, Route[]> = {
+  openai: [],
+  anthropic: [],
+  gemini: [],
+  bedrock: [],
+  cohere: [],
+  ollama: [],
+};
+
+/** OpenAI's paths, with Azure's deployment form (`/openai/deployments/{deployment}/...`). */
+const OPENAI_ROUTES: Route[] = [
+  { method: 'POST', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/chat\/completions$/, decoder: openaiChat },
+];
+
+/** Requests to a provider that are not model calls: what they were, by path. */
+const OTHER_CALLS: [RegExp, string][] = [
+  [/\/models(?:\/[^/:]+)?$/, 'list_models'],
+  [/\/files(?:\/|$)/, 'files'],
+  [/\/uploads(?:\/|$)/, 'uploads'],
+  [/\/batches(?:\/|$)/, 'batches'],
+  [/\/fine_tuning(?:\/|$)/, 'fine_tuning'],
+  [/\/count_tokens$|:countTokens$/, 'count_tokens'],
+  [/\/moderations$/, 'moderation'],
+  [/\/images\//, 'images'],
+  [/\/audio\//, 'audio'],
+  [/\/(?:assistants|threads|vector_stores)(?:\/|$)/, 'assistants'],
+  [/\/api\/(?:tags|ps|show|pull|push|version|copy|delete|create)$/, 'model_management'],
+];
+
+export interface RouteMatch {
+  decoder: ApiDecoder;
+  params: Record<string, string>;
+}
+
+function matchIn(routes: Route[], method: string, path: string): RouteMatch | undefined {
+  for (const r of routes) {
+    if (r.method !== method) continue;
+    const m = r.path.exec(path);
+    if (m) return { decoder: r.decoder, params: { ...(m.groups ?? {}) } };
+  }
+  return undefined;
+}
+
+export function findRoute(style: ApiStyle, method: string, path: string): RouteMatch | undefined {
+  return matchIn(STYLE_ROUTES[style], method, path) ?? matchIn(OPENAI_ROUTES, method, path);
+}
+
+/** For servers no table names: only the OpenAI-compatible and Ollama routes count as an API shape. */
+export function findShapeRoute(method: string, path: string): { route: RouteMatch; style: ApiStyle } | undefined {
+  const openai = matchIn(OPENAI_ROUTES, method, path);
+  if (openai) return { route: openai, style: 'openai' };
+  const ollama = matchIn(STYLE_ROUTES.ollama, method, path);
+  if (ollama) return { route: ollama, style: 'ollama' };
+  return undefined;
+}
+
+/** What a non-model call to a provider was. */
+export function otherCallType(path: string): string {
+  for (const [re, type] of OTHER_CALLS) if (re.test(path)) return type;
+  return 'other';
+}
