@@ -134,6 +134,9 @@ export class ProvidersProcessor implements Processor {
       if (!body?.ok) facts.reasons.push(`request body: ${body?.error ?? 'absent'}`);
       try {
         facts.decoded = route.decoder.decodeRequest(body?.ok ? body.value : undefined, call);
+        // A model named only in the path (Gemini, Bedrock) or an Azure deployment.
+        const pathModel = call.params.model ?? call.params.deployment;
+        if (!facts.decoded.model && pathModel) facts.decoded.model = decodeURIComponent(pathModel);
       } catch (err) {
         this.#decodeError(route.decoder.api, 'request', err);
         facts.reasons.push(`request not decoded: ${(err as Error).message}`);

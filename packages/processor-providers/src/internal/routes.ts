@@ -4,6 +4,9 @@
 import type { ApiDecoder } from './api-decoder.ts';
 import type { ApiStyle } from './provider-table.ts';
 import { openaiChat } from './decoders/openai-chat.ts';
+import { openaiCompletions } from './decoders/openai-completions.ts';
+import { openaiEmbeddings } from './decoders/openai-embeddings.ts';
+import { openaiResponses } from './decoders/openai-responses.ts';
 
 export interface Route {
   method: string;
@@ -25,6 +28,9 @@ const STYLE_ROUTES: Record<ApiStyle, Route[]> = {
 /** OpenAI's paths, with Azure's deployment form (`/openai/deployments/{deployment}/...`). */
 const OPENAI_ROUTES: Route[] = [
   { method: 'POST', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/chat\/completions$/, decoder: openaiChat },
+  { method: 'POST', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/responses$/, decoder: openaiResponses },
+  { method: 'POST', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/embeddings$/, decoder: openaiEmbeddings },
+  { method: 'POST', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/completions$/, decoder: openaiCompletions },
 ];
 
 /** Requests to a provider that are not model calls: what they were, by path. */

@@ -3,7 +3,7 @@
 // Streams are SSE chunks whose deltas are assembled here: content, tool-call arguments in pieces
 // (parallel calls by index), usage in the last chunk, errors inside a 200 stream.
 import type { AiChoice, AiMessage, AiUsage, ContentPart, HttpResponse, ToolCall, ToolDefinition } from '@oisp/core';
-import type { ApiDecoder, CallContext, DecodedRequest, DecodedResponse } from '../api-decoder.ts';
+import type { ApiDecoder, DecodedRequest, DecodedResponse } from '../api-decoder.ts';
 import { mediaPart, simplify } from '../content-parts.ts';
 import { normaliseFinishReason } from '../finish-reason.ts';
 import { asArray, asNumber, asString, isObject, pick, streamJson } from '../http-body.ts';
@@ -106,11 +106,10 @@ export function openaiUsage(u: unknown): AiUsage | undefined {
   return Object.keys(usage).length > 0 ? usage : undefined;
 }
 
-function decodeRequest(body: unknown, call: CallContext): DecodedRequest {
+function decodeRequest(body: unknown): DecodedRequest {
   const b = isObject(body) ? body : {};
   const req: DecodedRequest = { requestType: 'chat', streaming: b.stream === true };
-  const model = asString(b.model) ?? call.params.deployment;
-  if (model) req.model = model;
+  if (asString(b.model)) req.model = b.model as string;
   if (Array.isArray(b.messages)) req.messages = b.messages.filter(isObject).map(chatMessage);
   const tools = chatTools(b);
   if (tools) req.tools = tools;
