@@ -2,6 +2,7 @@
 import type { Factory } from '@oisp/core';
 import fileComponents from '@oisp/exporter-file';
 import httpProcessor from '@oisp/processor-http';
+import providersProcessor from '@oisp/processor-providers';
 import ebpfReceiver from '@oisp/receiver-ebpf';
 
 function withPackage(pkg: string, factories: Factory | Factory[]): Factory[] {
@@ -13,5 +14,6 @@ export function builtinFactories(): Factory[] {
     ...withPackage('@oisp/receiver-ebpf', ebpfReceiver),
     ...withPackage('@oisp/exporter-file', fileComponents),
     ...withPackage('@oisp/processor-http', httpProcessor),
+    ...withPackage('@oisp/processor-providers', providersProcessor),
   ];
 }

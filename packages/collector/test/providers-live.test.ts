@@ -1,0 +1,180 @@
+// Live end to end on the real kernel: an official provider SDK, at its default host (mapped to a
+// local mock by the client's own /etc/hosts in its own mount namespace), captured by the ebpf
+// receiver and decoded by the http and providers processors in the real Service. The oracle is
+// the SDK: what it returned must equal the captured ai.response, and what the test sent must equal
+// the captured ai.request.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createLogger, loadConfig, Registry, Service, validateEvent, type AiRequest, type AiResponse, type AiEmbedding, type AgentToolCall, type OispEvent } from '@oisp/core';
+import { callbackExporter } from '@oisp/core/testing';
+import { preflight } from '@oisp/receiver-ebpf';
+import { builtinFactories } from '../src/components.ts';
+import { makeTestCert } from '../../receiver-ebpf/test/test-cert.ts';
+import { startMockProvider, type MockProvider } from './providers/mock-provider.ts';
+
+const problems = preflight();
+const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;
+const client = resolve(import.meta.dirname, 'providers/sdk-client.mjs');
+
+export const PROVIDER_HOSTS = [
+  'api.openai.com', 'myco.openai.azure.com', 'api.anthropic.com', 'generativelanguage.googleapis.com',
+  'api.mistral.ai', 'api.groq.com', 'api.cohere.com',
+];
+
+/** A loopback address of this run's own, so port 443 is ours. */
+const MOCK_IP = `127.${10 + (process.pid % 200)}.${(process.pid >> 8) % 250}.${1 + (Date.now() % 250)}`;
+
+type Obj = Record<string, any>;
+
+interface SdkRun {
+  pid: number;
+  sent: Obj;
+  result: Obj;
+  events: OispEvent[];
+}
+
+describe('live: SDK -> ebpf -> http -> providers', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oisp-providers-live-'));
+  const { cert, key } = makeTestCert(dir, PROVIDER_HOSTS);
+  const hosts = join(dir, 'hosts');
+  writeFileSync(hosts, `127.0.0.1 localhost\n${MOCK_IP} ${PROVIDER_HOSTS.join(' ')}\n`);
+  const captured: OispEvent[] = [];
+  let service: Service;
+  let mock: MockProvider;
+
+  before(async () => {
+    assert.deepEqual(problems, []);
+    mock = await startMockProvider({ cert, key, ip: MOCK_IP });
+    const yaml = `receivers: { ebpf: {} }
+processors: { http: {}, providers: {} }
+exporters: { memory: {} }
+service:
+  pipelines: { p: { receivers: [ebpf], processors: [http, providers], exporters: [memory] } }
+`;
+    const registry = new Registry([...builtinFactories(), callbackExporter('memory', (batch) => captured.push(...batch))]);
+    const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
+    service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'test', version: '0' }, configDir: dir });
+    await service.start();
+  });
+
+  after(async () => {
+    await service?.shutdown();
+    await mock?.close();
+  });
+
+  /** Runs one SDK scenario in its own mount namespace and waits for its call to be decoded. */
+  async function runSdk(scenario: string, done = (events: OispEvent[]) => events.some((e) => e.event_type === 'ai.response' || e.event_type === 'ai.embedding')): Promise<SdkRun> {
+    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, process.execPath, client, scenario], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: cert },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0, `${scenario} failed: ${stderr}`);
+    const { sent, result } = JSON.parse(stdout);
+    const pid = child.pid!;
+    const mine = () => captured.filter((e) => e.process?.pid === pid && !e.event_type.startsWith('capture.'));
+    for (let waited = 0; !done(mine()) && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    const events = mine();
+    for (const e of events) assert.deepEqual(validateEvent(e).errors, [], `${e.event_type} schema-valid`);
+    assert.ok(done(events), `${scenario}: decoded events for pid ${pid}; got ${events.map((e) => e.event_type).join(', ') || 'none'}`);
+    return { pid, sent, result, events };
+  }
+
+  const one = <T>(events: OispEvent[], type: string) => {
+    const found = events.filter((e) => e.event_type === type);
+    assert.equal(found.length, 1, `one ${type}, got ${found.length}`);
+    return found[0] as OispEvent<string, T>;
+  };
+
+  /** The request as the test sent it: model, messages (role + content), tools, streaming. */
+  function assertChatRequest(req: AiRequest, sent: Obj, provider: string) {
+    assert.equal(req.provider.name, provider);
+    assert.equal(req.model?.id, sent.model);
+    assert.equal(req.streaming, sent.stream === true);
+    assert.deepEqual(req.messages?.map((m) => ({ role: m.role, content: m.content })), sent.messages.map((m: Obj) => ({ role: m.role, content: m.content })));
+    assert.deepEqual(req.tools?.map((t) => t.name), sent.tools?.map((t: Obj) => t.function?.name ?? t.name));
+  }
+
+  /** An OpenAI-shaped chat completion (the SDK's object) equals the captured response. */
+  function assertChatCompletion(res: AiResponse, c: Obj) {
+    assert.equal(res.success, true);
+    assert.equal(res.status_code, 200);
+    assert.equal(res.provider_request_id, c.id);
+    assert.equal(res.model?.id, c.model);
+    const choice = c.choices[0];
+    assert.equal(res.provider_finish_reason, choice.finish_reason ?? choice.finishReason);
+    const content = choice.message.content;
+    assert.equal(res.choices?.[0].message.content ?? null, content === undefined ? null : content);
+    const calls = (choice.message.tool_calls ?? choice.message.toolCalls ?? []).map((t: Obj) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments }));
+    assert.deepEqual((res.tool_calls ?? []).map((t) => ({ id: t.id, name: t.name, arguments: t.arguments })), calls);
+    const u = c.usage;
+    if (u) {
+      assert.equal(res.usage?.prompt_tokens, u.prompt_tokens ?? u.promptTokens);
+      assert.equal(res.usage?.completion_tokens, u.completion_tokens ?? u.completionTokens);
+      assert.equal(res.usage?.total_tokens, u.total_tokens ?? u.totalTokens);
+    }
+  }
+
+  function assertToolCallEvents(run: SdkRun, res: OispEvent<string, AiResponse>) {
+    const calls = run.events.filter((e) => e.event_type === 'agent.tool_call') as OispEvent<'agent.tool_call', AgentToolCall>[];
+    assert.deepEqual(calls.map((c) => c.data.call_id), (res.data.tool_calls ?? []).map((t) => t.id));
+    for (const c of calls) assert.equal(c.data.request_id, res.data.request_id);
+  }
+
+  for (const scenario of ['openai-chat', 'openai-chat-stream', 'openai-chat-stream-tools', 'groq-chat', 'mistral-chat', 'azure-openai-chat']) {
+    it(scenario, async () => {
+      const run = await runSdk(scenario);
+      const req = one<AiRequest>(run.events, 'ai.request');
+      const res = one<AiResponse>(run.events, 'ai.response');
+      const provider = { groq: 'groq', mistral: 'mistral_ai', azure: 'azure.ai.openai' }[scenario.split('-')[0]] ?? 'openai';
+      const sent = scenario === 'azure-openai-chat' ? { ...run.sent, model: 'gpt4o-prod' } : run.sent;
+      if (scenario === 'azure-openai-chat') assert.equal(req.data.model?.id, 'gpt-4o', 'the body names the model; the deployment is in the path');
+      else assertChatRequest(req.data, sent, provider);
+      assert.equal(res.data.request_id, req.data.request_id);
+      assertChatCompletion(res.data, run.result);
+      assertToolCallEvents(run, res);
+      if (run.sent.stream) assert.ok((res.data.time_to_first_token_ms ?? -1) >= 0 && res.data.time_to_first_token_ms! <= res.data.latency_ms!, 'TTFT within the latency');
+    });
+  }
+
+  for (const scenario of ['openai-responses', 'openai-responses-stream']) {
+    it(scenario, async () => {
+      const run = await runSdk(scenario);
+      const req = one<AiRequest>(run.events, 'ai.request');
+      const res = one<AiResponse>(run.events, 'ai.response');
+      const r = run.result;
+      assert.equal(req.data.api, 'openai.responses');
+      assert.equal(req.data.model?.id, run.sent.model);
+      assert.equal(req.data.streaming, run.sent.stream === true);
+      const userMessage = req.data.messages?.find((m) => m.role === 'user');
+      assert.equal(userMessage?.content, run.sent.input);
+      assert.equal(res.data.provider_request_id, r.id);
+      assert.equal(res.data.model?.id, r.model);
+      assert.equal(res.data.choices?.[0].message.content ?? '', r.output_text);
+      const calls = r.output.filter((o: Obj) => o.type === 'function_call').map((o: Obj) => ({ id: o.call_id, name: o.name, arguments: o.arguments }));
+      assert.deepEqual((res.data.tool_calls ?? []).map((t) => ({ id: t.id, name: t.name, arguments: t.arguments })), calls);
+      assert.equal(res.data.usage?.prompt_tokens, r.usage.input_tokens);
+      assert.equal(res.data.usage?.completion_tokens, r.usage.output_tokens);
+      assert.equal(res.data.finish_reason, calls.length ? 'tool_calls' : 'stop');
+      assertToolCallEvents(run, res);
+    });
+  }
+
+  it('openai-embeddings', async () => {
+    const run = await runSdk('openai-embeddings');
+    const emb = one<AiEmbedding>(run.events, 'ai.embedding');
+    assert.equal(emb.data.model?.id, run.result.model);
+    assert.equal(emb.data.input_count, run.result.data.length);
+    assert.equal(emb.data.dimensions, run.result.data[0].embedding.length);
+    assert.equal(emb.data.usage?.prompt_tokens, run.result.usage.prompt_tokens);
+  });
+});

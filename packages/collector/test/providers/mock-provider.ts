@@ -1,0 +1,63 @@
+// A local stand-in for the providers' APIs, for live capture tests: one HTTPS server on a loopback
+// address of its own (port 443, so SDKs keep their default base URLs), answering each API family in
+// its documented shape. It behaves like a model in an agent loop: a request that offers tools and
+// carries no tool result yet gets a tool call; any other request gets text. Streams are sent event by
+// event, each in its own write, as providers do.
+import { once } from 'node:events';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { respond, type Reply } from './responders.ts';
+
+export interface MockProvider {
+  ip: string;
+  /** Every request the mock answered: host, path and parsed body, in order. */
+  received: { host: string; path: string; body: unknown }[];
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function send(res: ServerResponse, reply: Reply): Promise<void> {
+  res.writeHead(reply.status ?? 200, reply.headers ?? {});
+  if (reply.chunks) {
+    for (const chunk of reply.chunks) {
+      res.write(chunk);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    res.end();
+  } else res.end(reply.body ?? '');
+}
+
+export async function startMockProvider(opts: { cert: string; key: string; ip: string }): Promise<MockProvider> {
+  const received: MockProvider['received'] = [];
+  const server = https.createServer({ cert: readFileSync(opts.cert), key: readFileSync(opts.key) }, (req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      const host = (req.headers.host ?? '').split(':')[0];
+      const url = new URL(req.url ?? '/', `https://${host}`);
+      received.push({ host, path: url.pathname, body });
+      await send(res, respond({ host, path: url.pathname, query: url.searchParams, method: req.method ?? 'GET', headers: req.headers, body }));
+    })().catch((err) => {
+      res.writeHead(500);
+      res.end(String(err));
+    });
+  });
+  server.listen(443, opts.ip);
+  await once(server, 'listening');
+  return {
+    ip: opts.ip,
+    received,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}

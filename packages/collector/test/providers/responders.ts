@@ -1,0 +1,116 @@
+// The mock's answers, per API family, in the shapes of each provider's API reference.
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface MockRequest {
+  host: string;
+  path: string;
+  query: URLSearchParams;
+  method: string;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+export interface Reply {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Streamed: each chunk is written on its own. */
+  chunks?: string[];
+}
+
+type Obj = Record<string, any>;
+
+export const ANSWER = 'The weather in Paris is sunny, 21 degrees.';
+const ARGS = { city: 'Paris' };
+let seq = 0;
+const nextId = (prefix: string) => `${prefix}${(++seq).toString().padStart(4, '0')}`;
+
+const json = (body: unknown, headers: Record<string, string> = {}): Reply => ({ headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const sse = (events: { event?: string; data: unknown }[]): Reply => ({
+  headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+  chunks: events.map((e) => `${e.event ? `event: ${e.event}\n` : ''}data: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`),
+});
+/** Text split in a few pieces, as a model streams it. */
+const pieces = (text: string) => text.match(/.{1,12}/g) ?? [text];
+
+// ---- OpenAI chat completions (also Azure, Mistral, Groq) --------------------------------------
+
+function openaiChat(b: Obj): Reply {
+  const wantsTool = Array.isArray(b.tools) && b.tools.length > 0 && !b.messages?.some((m: Obj) => m.role === 'tool');
+  const id = nextId('chatcmpl-mock');
+  const model = b.model ?? 'gpt-4o-mini';
+  const usage = { prompt_tokens: 31, completion_tokens: 12, total_tokens: 43, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
+  const tool = wantsTool ? { id: nextId('call_'), type: 'function', function: { name: b.tools[0].function.name, arguments: JSON.stringify(ARGS) } } : undefined;
+  if (!b.stream) {
+    return json({
+      id, object: 'chat.completion', created: 1_750_000_000, model, system_fingerprint: 'fp_mock',
+      choices: [{ index: 0, message: { role: 'assistant', content: tool ? null : ANSWER, refusal: null, ...(tool ? { tool_calls: [tool] } : {}) }, logprobs: null, finish_reason: tool ? 'tool_calls' : 'stop' }],
+      usage,
+    }, { 'x-request-id': `req_${id}` });
+  }
+  const base = { id, object: 'chat.completion.chunk', created: 1_750_000_000, model, system_fingerprint: 'fp_mock' };
+  const events: { data: unknown }[] = [{ data: { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: tool ? null : '' }, finish_reason: null }] } }];
+  if (tool) {
+    const args = tool.function.arguments;
+    events.push({ data: { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: tool.id, type: 'function', function: { name: tool.function.name, arguments: '' } }] }, finish_reason: null }] } });
+    for (const p of pieces(args)) events.push({ data: { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: p } }] }, finish_reason: null }] } });
+  } else {
+    for (const p of pieces(ANSWER)) events.push({ data: { ...base, choices: [{ index: 0, delta: { content: p }, finish_reason: null }] } });
+  }
+  events.push({ data: { ...base, choices: [{ index: 0, delta: {}, finish_reason: tool ? 'tool_calls' : 'stop' }] } });
+  if (b.stream_options?.include_usage) events.push({ data: { ...base, choices: [], usage } });
+  events.push({ data: '[DONE]' });
+  return sse(events);
+}
+
+// ---- OpenAI Responses ----------------------------------------------------------------------
+
+function openaiResponses(b: Obj): Reply {
+  const input = Array.isArray(b.input) ? b.input : [];
+  const wantsTool = Array.isArray(b.tools) && b.tools.length > 0 && !input.some((i: Obj) => i.type === 'function_call_output');
+  const id = nextId('resp_mock');
+  const model = b.model ?? 'gpt-4.1';
+  const item = wantsTool
+    ? { id: nextId('fc_'), type: 'function_call', status: 'completed', call_id: nextId('call_'), name: b.tools[0].name, arguments: JSON.stringify(ARGS) }
+    : { id: nextId('msg_'), type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: ANSWER, annotations: [] }] };
+  const usage = { input_tokens: 40, input_tokens_details: { cached_tokens: 0 }, output_tokens: 11, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 51 };
+  const response = { id, object: 'response', created_at: 1_750_000_000, status: 'completed', error: null, incomplete_details: null, model, output: [item], usage, parallel_tool_calls: true, tool_choice: 'auto', tools: b.tools ?? [] };
+  if (!b.stream) return json(response);
+  const inProgress = { ...response, status: 'in_progress', output: [], usage: null };
+  let n = 0;
+  const ev = (type: string, rest: Obj) => ({ event: type, data: { type, sequence_number: n++, ...rest } });
+  const events = [ev('response.created', { response: inProgress }), ev('response.in_progress', { response: inProgress })];
+  if (item.type === 'message') {
+    events.push(ev('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }));
+    events.push(ev('response.content_part.added', { item_id: item.id, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }));
+    for (const p of pieces(ANSWER)) events.push(ev('response.output_text.delta', { item_id: item.id, output_index: 0, content_index: 0, delta: p, logprobs: [] }));
+    events.push(ev('response.output_text.done', { item_id: item.id, output_index: 0, content_index: 0, text: ANSWER, logprobs: [] }));
+    events.push(ev('response.content_part.done', { item_id: item.id, output_index: 0, content_index: 0, part: { type: 'output_text', text: ANSWER, annotations: [] } }));
+  } else {
+    events.push(ev('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', arguments: '' } }));
+    for (const p of pieces(item.arguments as string)) events.push(ev('response.function_call_arguments.delta', { item_id: item.id, output_index: 0, delta: p }));
+    events.push(ev('response.function_call_arguments.done', { item_id: item.id, output_index: 0, arguments: item.arguments }));
+  }
+  events.push(ev('response.output_item.done', { output_index: 0, item }));
+  events.push(ev('response.completed', { response }));
+  return sse(events);
+}
+
+function openaiEmbeddings(b: Obj): Reply {
+  const inputs = Array.isArray(b.input) ? b.input : [b.input];
+  const dims = b.dimensions ?? 8;
+  return json({
+    object: 'list',
+    data: inputs.map((_: unknown, index: number) => ({ object: 'embedding', index, embedding: Array.from({ length: dims }, (_v, i) => (i + 1) / 100) })),
+    model: b.model,
+    usage: { prompt_tokens: 5 * inputs.length, total_tokens: 5 * inputs.length },
+  });
+}
+
+export function respond(req: MockRequest): Reply {
+  const b = (req.body ?? {}) as Obj;
+  if (req.path.endsWith('/chat/completions')) return openaiChat(b);
+  if (req.path.endsWith('/responses')) return openaiResponses(b);
+  if (req.path.endsWith('/embeddings')) return openaiEmbeddings(b);
+  return { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { message: `mock: no route for ${req.method} ${req.path}`, type: 'not_found' } }) };
+}

@@ -1,0 +1,65 @@
+// One call through an official provider SDK, at its default host (the test maps that host to the
+// mock in this process's own /etc/hosts). Prints {sent, result}: what the call asked for and the
+// SDK's own final object — the oracle the captured events are compared with.
+import OpenAI, { AzureOpenAI } from 'openai';
+
+const KEY = process.env.OISP_TEST_KEY ?? 'sk-test-key';
+const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+const messages = [
+  { role: 'system', content: 'You are a weather assistant.' },
+  { role: 'user', content: 'What is the weather in Paris?' },
+];
+
+const scenarios = {
+  async 'openai-chat'() {
+    const sent = { model: 'gpt-4o-mini', messages, tools, temperature: 0.3 };
+    return { sent, result: await new OpenAI({ apiKey: KEY }).chat.completions.create(sent) };
+  },
+  async 'openai-chat-stream'() {
+    const sent = { model: 'gpt-4o-mini', messages, stream_options: { include_usage: true } };
+    const stream = new OpenAI({ apiKey: KEY }).chat.completions.stream(sent);
+    return { sent: { ...sent, stream: true }, result: await stream.finalChatCompletion() };
+  },
+  async 'openai-chat-stream-tools'() {
+    const sent = { model: 'gpt-4o-mini', messages, tools, stream_options: { include_usage: true } };
+    const stream = new OpenAI({ apiKey: KEY }).chat.completions.stream(sent);
+    return { sent: { ...sent, stream: true }, result: await stream.finalChatCompletion() };
+  },
+  async 'openai-responses'() {
+    const sent = { model: 'gpt-4.1', instructions: 'You are a weather assistant.', input: 'What is the weather in Paris?', tools: [{ type: 'function', name: 'get_weather', parameters: tools[0].function.parameters, strict: false }] };
+    return { sent, result: await new OpenAI({ apiKey: KEY }).responses.create(sent) };
+  },
+  async 'openai-responses-stream'() {
+    const sent = { model: 'gpt-4.1', input: 'What is the weather in Paris?' };
+    const stream = new OpenAI({ apiKey: KEY }).responses.stream(sent);
+    return { sent: { ...sent, stream: true }, result: await stream.finalResponse() };
+  },
+  async 'openai-embeddings'() {
+    const sent = { model: 'text-embedding-3-small', input: ['first text', 'second text'], dimensions: 16, encoding_format: 'float' };
+    return { sent, result: await new OpenAI({ apiKey: KEY }).embeddings.create(sent) };
+  },
+  async 'azure-openai-chat'() {
+    const client = new AzureOpenAI({ endpoint: 'https://myco.openai.azure.com', apiKey: KEY, apiVersion: '2024-10-21', deployment: 'gpt4o-prod' });
+    const sent = { model: 'gpt-4o', messages };
+    return { sent, result: await client.chat.completions.create(sent) };
+  },
+  async 'groq-chat'() {
+    const { default: Groq } = await import('groq-sdk');
+    const sent = { model: 'llama-3.3-70b-versatile', messages, tools };
+    return { sent, result: await new Groq({ apiKey: KEY }).chat.completions.create(sent) };
+  },
+  async 'mistral-chat'() {
+    const { Mistral } = await import('@mistralai/mistralai');
+    const sent = { model: 'mistral-large-latest', messages };
+    return { sent, result: await new Mistral({ apiKey: KEY }).chat.complete(sent) };
+  },
+};
+
+const name = process.argv[2];
+const run = scenarios[name];
+if (!run) {
+  console.error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
+}
+const out = await run();
+process.stdout.write(JSON.stringify(out) + '\n');
