@@ -89,6 +89,7 @@ export class ProvidersProcessor implements Processor {
       out.push(event);
     }
     this.#expire();
+    this.#flushCounts();
     return out;
   }
 
@@ -97,8 +98,19 @@ export class ProvidersProcessor implements Processor {
     this.#pending.clear();
   }
 
-  #count(name: string, labels?: Record<string, string>): void {
-    this.#settings.telemetry.add(name, 1, labels);
+  /** Counters add up here during a batch and go to telemetry once at its end (the hot path stays cheap). */
+  readonly #pendingCounts = new Map<string, { name: string; labels: Record<string, string>; n: number }>();
+
+  #count(name: string, labels: Record<string, string>): void {
+    const key = `${name}\0${Object.values(labels).join('\0')}`;
+    const c = this.#pendingCounts.get(key);
+    if (c) c.n++;
+    else this.#pendingCounts.set(key, { name, labels, n: 1 });
+  }
+
+  #flushCounts(): void {
+    for (const c of this.#pendingCounts.values()) this.#settings.telemetry.add(c.name, c.n, c.labels);
+    this.#pendingCounts.clear();
   }
 
   /** Detect, decode and emit; true when this request was a provider call (and so is consumed). */

@@ -1,10 +1,10 @@
 // Per-message hashes: kept even when content capture is off, so a later request that repeats a
 // conversation's messages can still be linked to it (processor-agent does that).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AiMessage } from '@oisp/core';
 
 export function hashOf(value: unknown): string {
-  return 'sha256:' + createHash('sha256').update(typeof value === 'string' ? value : JSON.stringify(value ?? null)).digest('hex').slice(0, 32);
+  return 'sha256:' + hash('sha256', typeof value === 'string' ? value : JSON.stringify(value ?? null), 'hex').slice(0, 32);
 }
 
 /** The hash covers what the message says (role, content, tool calls, tool call id), not our added fields. */

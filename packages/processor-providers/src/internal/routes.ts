@@ -12,6 +12,8 @@ export interface Route {
   method: string;
   /** Named groups become CallContext.params (model, deployment, ...). */
   path: RegExp;
+  /** A substring every matching path holds: checked first, so most routes cost no regex run. */
+  hint?: string;
   decoder: ApiDecoder;
 }
 
@@ -27,10 +29,10 @@ const STYLE_ROUTES: Record<ApiStyle, Route[]> = {
 
 /** OpenAI's paths, with Azure's deployment form (`/openai/deployments/{deployment}/...`). */
 const OPENAI_ROUTES: Route[] = [
-  { method: 'POST', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/chat\/completions$/, decoder: openaiChat },
-  { method: 'POST', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/responses$/, decoder: openaiResponses },
-  { method: 'POST', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/embeddings$/, decoder: openaiEmbeddings },
-  { method: 'POST', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/completions$/, decoder: openaiCompletions },
+  { method: 'POST', hint: '/chat/completions', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/chat\/completions$/, decoder: openaiChat },
+  { method: 'POST', hint: '/responses', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/responses$/, decoder: openaiResponses },
+  { method: 'POST', hint: '/embeddings', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/embeddings$/, decoder: openaiEmbeddings },
+  { method: 'POST', hint: '/completions', path: /^(?:.*\/deployments\/(?<deployment>[^/]+))?.*\/completions$/, decoder: openaiCompletions },
 ];
 
 /** Requests to a provider that are not model calls: what they were, by path. */
@@ -55,7 +57,7 @@ export interface RouteMatch {
 
 function matchIn(routes: Route[], method: string, path: string): RouteMatch | undefined {
   for (const r of routes) {
-    if (r.method !== method) continue;
+    if (r.method !== method || (r.hint !== undefined && !path.includes(r.hint))) continue;
     const m = r.path.exec(path);
     if (m) return { decoder: r.decoder, params: { ...(m.groups ?? {}) } };
   }
