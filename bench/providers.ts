@@ -21,8 +21,8 @@ function chat(i: number): FixtureExchange {
 
 function stream(i: number): FixtureExchange {
   const base = { id: `chatcmpl-s${i}`, object: 'chat.completion.chunk', model: 'gpt-4o-mini-2024-07-18' };
-  const events = Array.from({ length: 500 }, (_, k) => ({ data: { ...base, choices: [{ index: 0, delta: { content: `tok${k} ` }, finish_reason: null }] } }));
-  events.push({ data: { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] } }, { data: { ...base, choices: [], usage: { prompt_tokens: 20, completion_tokens: 500, total_tokens: 520 } } } as never);
+  const events: { data: unknown }[] = Array.from({ length: 500 }, (_, k) => ({ data: { ...base, choices: [{ index: 0, delta: { content: `tok${k} ` }, finish_reason: null }] } }));
+  events.push({ data: { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] } }, { data: { ...base, choices: [], usage: { prompt_tokens: 20, completion_tokens: 500, total_tokens: 520 } } });
   return { request: { url: '/v1/chat/completions', host: 'api.openai.com', body: { model: 'gpt-4o-mini', stream: true, messages: history(2) } }, response: { stream: { format: 'sse', events: [...events, { data: '[DONE]' }] } } };
 }
 
