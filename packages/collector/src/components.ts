@@ -1,6 +1,7 @@
 // The built-in components of this distribution (like otelcol-contrib's components.go).
 import type { Factory } from '@oisp/core';
 import fileComponents from '@oisp/exporter-file';
+import agentProcessor from '@oisp/processor-agent';
 import httpProcessor from '@oisp/processor-http';
 import providersProcessor from '@oisp/processor-providers';
 import ebpfReceiver from '@oisp/receiver-ebpf';
@@ -15,5 +16,6 @@ export function builtinFactories(): Factory[] {
     ...withPackage('@oisp/exporter-file', fileComponents),
     ...withPackage('@oisp/processor-http', httpProcessor),
     ...withPackage('@oisp/processor-providers', providersProcessor),
+    ...withPackage('@oisp/processor-agent', agentProcessor),
   ];
 }

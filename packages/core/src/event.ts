@@ -141,6 +141,7 @@ export const EVENT_TYPES = [
   'ai.embedding',
   'agent.tool_call',
   'agent.tool_result',
+  'agent.session',
   'process.exec',
   'process.exit',
   'file.open',

@@ -176,8 +176,29 @@ export interface AgentToolResult {
   request_id: string;
 }
 
+/**
+ * One agent session (processor-agent): an agent process tree in one conversation, sent when the
+ * session ends. Its trace_context.span_id is the `invoke_agent` span every model call and tool of
+ * the session has as parent.
+ */
+export interface AgentSession {
+  agent: { name: string; framework?: string };
+  /** The process that talked to the provider. */
+  root_pid: number;
+  conversation_id?: string;
+  start_ts: string;
+  end_ts: string;
+  /** idle (no activity for the idle time), exit (its process exited), shutdown, evicted (too many sessions). */
+  end_reason: 'idle' | 'exit' | 'shutdown' | 'evicted';
+  model_calls: number;
+  tool_calls: number;
+  /** Processes of the session's tree seen while it lasted. */
+  processes: number;
+}
+
 export type AiRequestEvent = OispEvent<'ai.request', AiRequest>;
 export type AiResponseEvent = OispEvent<'ai.response', AiResponse>;
 export type AiEmbeddingEvent = OispEvent<'ai.embedding', AiEmbedding>;
 export type AgentToolCallEvent = OispEvent<'agent.tool_call', AgentToolCall>;
 export type AgentToolResultEvent = OispEvent<'agent.tool_result', AgentToolResult>;
+export type AgentSessionEvent = OispEvent<'agent.session', AgentSession>;

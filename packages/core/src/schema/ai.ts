@@ -127,3 +127,18 @@ export const agentToolResultSchema = closed(
   },
   ['call_id', 'tool', 'request_id'],
 );
+
+export const agentSessionSchema = closed(
+  {
+    agent: closed({ name: str, framework: str }, ['name']),
+    root_pid: count,
+    conversation_id: str,
+    start_ts: str,
+    end_ts: str,
+    end_reason: enumOf('idle', 'exit', 'shutdown', 'evicted'),
+    model_calls: count,
+    tool_calls: count,
+    processes: count,
+  },
+  ['agent', 'root_pid', 'start_ts', 'end_ts', 'end_reason', 'model_calls', 'tool_calls', 'processes'],
+);

@@ -2,7 +2,7 @@
 // type's payload schema. Plugins' own event types are checked against the envelope only.
 import type { JsonSchema } from '../component.ts';
 import type { KnownEventType } from '../event.ts';
-import { aiEmbeddingSchema, aiRequestSchema, aiResponseSchema, agentToolCallSchema, agentToolResultSchema } from './ai.ts';
+import { aiEmbeddingSchema, aiRequestSchema, aiResponseSchema, agentSessionSchema, agentToolCallSchema, agentToolResultSchema } from './ai.ts';
 import { captureCloseSchema, captureDataSchema } from './capture.ts';
 import { envelopeSchema } from './envelope.ts';
 import { httpRequestSchema, httpResponseSchema } from './http.ts';
@@ -19,6 +19,7 @@ export const eventDataSchemas: Readonly<Record<KnownEventType, JsonSchema>> = {
   'ai.embedding': aiEmbeddingSchema,
   'agent.tool_call': agentToolCallSchema,
   'agent.tool_result': agentToolResultSchema,
+  'agent.session': agentSessionSchema,
   'process.exec': processExecSchema,
   'process.exit': processExitSchema,
   'file.open': fileOpenSchema,

@@ -147,6 +147,8 @@ function dataOf(type: KnownEventType): unknown {
       return { call_id: 'call_2', tool: { name: 'cat', type: 'function' }, arguments: { path: 'a.txt' }, request_id: 'req_01JDQ6Z8Y3', agent: { name: 'file-agent', framework: 'langchain' } };
     case 'agent.tool_result':
       return { call_id: 'call_2', tool: { name: 'cat' }, result: 'hello', result_hash: 'sha256:ee', result_size: 5, success: true, duration_ms: 31, request_id: 'req_01JDQ6Z8Y4' };
+    case 'agent.session':
+      return { agent: { name: 'python agent.py', framework: 'openai-agents' }, root_pid: 4242, conversation_id: 'conv_1', start_ts: '2026-11-24T22:05:11.000000000Z', end_ts: '2026-11-24T22:05:19.500000000Z', end_reason: 'exit', model_calls: 2, tool_calls: 1, processes: 2 };
     case 'process.exec':
       return { exe: '/usr/bin/ls', args: ['ls', '-la'], cwd: '/home/dev/agent', ppid: 4242, uid: 1000, cgroup_id: '4711', service_name: 'my-agent' };
     case 'process.exit':

@@ -14,6 +14,7 @@ import {
   type OispEvent,
   type ProviderRef,
 } from '@oisp/core';
+import { frameworkOf } from './agent-framework.ts';
 import type { DecodedRequest, DecodedResponse, ProviderError } from './api-decoder.ts';
 import { annotateMessages, hashOf } from './message-hash.ts';
 import type { FoundToolResult } from './tool-results.ts';
@@ -64,6 +65,8 @@ export function aiRequestEvent(from: HttpRequestEvent, f: RequestFacts): OispEve
   if (d?.toolChoice !== undefined) data.tool_choice = d.toolChoice;
   if (d?.parameters) data.parameters = d.parameters;
   if (d?.conversationId) data.conversation = { conversation_id: d.conversationId };
+  const framework = frameworkOf(from.data.headers['user-agent']?.[0]);
+  if (framework) data.agent = { framework };
   if (f.otherType || !d) {
     const url = from.data.url;
     const q = url.indexOf('?');
