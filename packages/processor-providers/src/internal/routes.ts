@@ -3,6 +3,8 @@
 // Calls to a provider that are not model calls (model lists, files, batches) are named, not decoded.
 import type { ApiDecoder } from './api-decoder.ts';
 import type { ApiStyle } from './provider-table.ts';
+import { anthropicMessages } from './decoders/anthropic-messages.ts';
+import { gemini, geminiEmbed } from './decoders/gemini.ts';
 import { openaiChat } from './decoders/openai-chat.ts';
 import { openaiCompletions } from './decoders/openai-completions.ts';
 import { openaiEmbeddings } from './decoders/openai-embeddings.ts';
@@ -20,8 +22,12 @@ export interface Route {
 /** Per style, most specific first. */
 const STYLE_ROUTES: Record<ApiStyle, Route[]> = {
   openai: [],
-  anthropic: [],
-  gemini: [],
+  anthropic: [{ method: 'POST', hint: '/messages', path: /^\/v1\/messages$/, decoder: anthropicMessages }],
+  // Gemini API: /v1beta/models/{model}:{method}; Vertex: /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:{method}
+  gemini: [
+    { method: 'POST', hint: 'enerateContent', path: /^\/v1[a-z0-9]*\/(?:projects\/[^/]+\/locations\/[^/]+\/publishers\/[^/]+\/)?models\/(?<model>[^/:]+):(?<method>generateContent|streamGenerateContent)$/, decoder: gemini },
+    { method: 'POST', hint: 'mbedContent', path: /^\/v1[a-z0-9]*\/(?:projects\/[^/]+\/locations\/[^/]+\/publishers\/[^/]+\/)?models\/(?<model>[^/:]+):(?<method>embedContent|batchEmbedContents)$/, decoder: geminiEmbed },
+  ],
   bedrock: [],
   cohere: [],
   ollama: [],
