@@ -169,6 +169,57 @@ service:
     });
   }
 
+  for (const scenario of ['anthropic-messages', 'anthropic-messages-stream', 'anthropic-messages-stream-tools']) {
+    it(scenario, async () => {
+      const run = await runSdk(scenario);
+      const req = one<AiRequest>(run.events, 'ai.request');
+      const res = one<AiResponse>(run.events, 'ai.response');
+      const m = run.result;
+      assert.equal(req.data.provider.name, 'anthropic');
+      assert.equal(req.data.model?.id, run.sent.model);
+      assert.equal(req.data.streaming, run.sent.stream === true);
+      const sentMessages = [...(run.sent.system ? [{ role: 'system', content: run.sent.system }] : []), ...run.sent.messages];
+      assert.deepEqual(req.data.messages?.map((x) => ({ role: x.role, content: x.content })), sentMessages);
+      assert.deepEqual(req.data.tools?.map((t) => t.name), run.sent.tools?.map((t: Obj) => t.name));
+      assert.equal(res.data.provider_request_id, m.id);
+      assert.equal(res.data.model?.id, m.model);
+      assert.equal(res.data.provider_finish_reason, m.stop_reason);
+      const text = m.content.filter((b: Obj) => b.type === 'text').map((b: Obj) => b.text).join('');
+      assert.equal(res.data.choices?.[0].message.content ?? '', text);
+      const calls = m.content.filter((b: Obj) => b.type === 'tool_use').map((b: Obj) => ({ id: b.id, name: b.name, arguments: b.input }));
+      assert.deepEqual((res.data.tool_calls ?? []).map((t) => ({ id: t.id, name: t.name, arguments: t.arguments })), calls);
+      const u = m.usage;
+      assert.equal(res.data.usage?.prompt_tokens, u.input_tokens + (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0));
+      assert.equal(res.data.usage?.cached_tokens, u.cache_read_input_tokens);
+      assert.equal(res.data.usage?.completion_tokens, u.output_tokens);
+      assertToolCallEvents(run, res);
+    });
+  }
+
+  for (const scenario of ['gemini-generate', 'gemini-generate-stream']) {
+    it(scenario, async () => {
+      const run = await runSdk(scenario);
+      const req = one<AiRequest>(run.events, 'ai.request');
+      const res = one<AiResponse>(run.events, 'ai.response');
+      const r = run.result;
+      assert.equal(req.data.provider.name, 'gcp.gemini');
+      assert.equal(req.data.model?.id, run.sent.model);
+      assert.equal(req.data.streaming, scenario.endsWith('stream'));
+      const user = req.data.messages?.find((x) => x.role === 'user');
+      assert.equal(user?.content, run.sent.contents);
+      if (run.sent.config?.systemInstruction) assert.equal(req.data.messages?.[0].content, run.sent.config.systemInstruction);
+      assert.equal(res.data.provider_request_id, r.responseId);
+      assert.equal(res.data.model?.id, r.modelVersion);
+      assert.equal(res.data.choices?.[0].message.content ?? '', r.text ?? '');
+      const calls = (r.functionCalls ?? []).map((c: Obj) => ({ name: c.name, arguments: c.args }));
+      assert.deepEqual((res.data.tool_calls ?? []).map((t) => ({ name: t.name, arguments: t.arguments })), calls);
+      assert.equal(res.data.usage?.prompt_tokens, r.usageMetadata.promptTokenCount);
+      assert.equal(res.data.usage?.completion_tokens, r.usageMetadata.candidatesTokenCount);
+      assert.equal(res.data.usage?.total_tokens, r.usageMetadata.totalTokenCount);
+      assertToolCallEvents(run, res);
+    });
+  }
+
   it('openai-embeddings', async () => {
     const run = await runSdk('openai-embeddings');
     const emb = one<AiEmbedding>(run.events, 'ai.embedding');

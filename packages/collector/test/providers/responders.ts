@@ -107,8 +107,65 @@ function openaiEmbeddings(b: Obj): Reply {
   });
 }
 
+// ---- Anthropic Messages ----------------------------------------------------------------------
+
+function anthropicMessages(b: Obj): Reply {
+  const last = b.messages?.[b.messages.length - 1];
+  const hasResult = Array.isArray(last?.content) && last.content.some((c: Obj) => c.type === 'tool_result');
+  const wantsTool = Array.isArray(b.tools) && b.tools.length > 0 && !hasResult;
+  const id = nextId('msg_mock');
+  const usage = { input_tokens: 52, cache_creation_input_tokens: 0, cache_read_input_tokens: 16, output_tokens: 18 };
+  const blocks: Obj[] = wantsTool
+    ? [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: nextId('toolu_'), name: b.tools[0].name, input: ARGS }]
+    : [{ type: 'text', text: ANSWER }];
+  const stop = wantsTool ? 'tool_use' : 'end_turn';
+  const message = { id, type: 'message', role: 'assistant', model: b.model, content: blocks, stop_reason: stop, stop_sequence: null, usage };
+  if (!b.stream) return json(message, { 'request-id': `req_${id}` });
+  const events: { event: string; data: unknown }[] = [
+    { event: 'message_start', data: { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } } },
+  ];
+  blocks.forEach((block, index) => {
+    if (block.type === 'text') {
+      events.push({ event: 'content_block_start', data: { type: 'content_block_start', index, content_block: { type: 'text', text: '' } } });
+      for (const p of pieces(block.text)) events.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta: { type: 'text_delta', text: p } } });
+    } else {
+      events.push({ event: 'content_block_start', data: { type: 'content_block_start', index, content_block: { ...block, input: {} } } });
+      for (const p of pieces(JSON.stringify(block.input))) events.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: p } } });
+    }
+    events.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index } });
+  });
+  events.push({ event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } } });
+  events.push({ event: 'message_stop', data: { type: 'message_stop' } });
+  return sse(events);
+}
+
+// ---- Gemini ----------------------------------------------------------------------------------
+
+function gemini(model: string, method: string, b: Obj): Reply {
+  const contents: Obj[] = b.contents ?? [];
+  const hasResult = contents.some((c) => c.parts?.some((p: Obj) => p.functionResponse));
+  const decls = b.tools?.flatMap((t: Obj) => t.functionDeclarations ?? []) ?? [];
+  const wantsTool = decls.length > 0 && !hasResult;
+  const usageMetadata = { promptTokenCount: 24, candidatesTokenCount: 11, totalTokenCount: 35 };
+  const responseId = nextId('gem-');
+  const base = { modelVersion: model, responseId };
+  if (method === 'generateContent') {
+    const parts = wantsTool ? [{ functionCall: { name: decls[0].name, args: ARGS } }] : [{ text: ANSWER }];
+    return json({ candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }], usageMetadata, ...base });
+  }
+  const chunks = pieces(ANSWER).map((text, i, all) => ({
+    candidates: [{ content: { role: 'model', parts: [{ text }] }, index: 0, ...(i === all.length - 1 ? { finishReason: 'STOP' } : {}) }],
+    ...(i === all.length - 1 ? { usageMetadata } : {}),
+    ...base,
+  }));
+  return sse(chunks.map((data) => ({ data })));
+}
+
 export function respond(req: MockRequest): Reply {
   const b = (req.body ?? {}) as Obj;
+  const g = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(req.path);
+  if (g) return gemini(g[1], g[2], b);
+  if (req.path === '/v1/messages') return anthropicMessages(b);
   if (req.path.endsWith('/chat/completions')) return openaiChat(b);
   if (req.path.endsWith('/responses')) return openaiResponses(b);
   if (req.path.endsWith('/embeddings')) return openaiEmbeddings(b);

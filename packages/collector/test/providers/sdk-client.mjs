@@ -53,6 +53,42 @@ const scenarios = {
     const sent = { model: 'mistral-large-latest', messages };
     return { sent, result: await new Mistral({ apiKey: KEY }).chat.complete(sent) };
   },
+  async 'anthropic-messages'() {
+    const { default: Anthropic } = await import('@anthropic-ai/sdk');
+    const sent = { model: 'claude-sonnet-4-20250514', max_tokens: 256, system: 'You are a weather assistant.', messages: [messages[1]], tools: [{ name: 'get_weather', description: 'Weather in a city', input_schema: tools[0].function.parameters }] };
+    return { sent, result: await new Anthropic({ apiKey: KEY }).messages.create(sent) };
+  },
+  async 'anthropic-messages-stream'() {
+    const { default: Anthropic } = await import('@anthropic-ai/sdk');
+    const sent = { model: 'claude-sonnet-4-20250514', max_tokens: 256, messages: [messages[1]] };
+    const stream = new Anthropic({ apiKey: KEY }).messages.stream(sent);
+    return { sent: { ...sent, stream: true }, result: await stream.finalMessage() };
+  },
+  async 'anthropic-messages-stream-tools'() {
+    const { default: Anthropic } = await import('@anthropic-ai/sdk');
+    const sent = { model: 'claude-sonnet-4-20250514', max_tokens: 256, messages: [messages[1]], tools: [{ name: 'get_weather', input_schema: tools[0].function.parameters }] };
+    const stream = new Anthropic({ apiKey: KEY }).messages.stream(sent);
+    return { sent: { ...sent, stream: true }, result: await stream.finalMessage() };
+  },
+  async 'gemini-generate'() {
+    const { GoogleGenAI } = await import('@google/genai');
+    const ai = new GoogleGenAI({ apiKey: KEY });
+    const sent = { model: 'gemini-2.5-flash', contents: 'What is the weather in Paris?', config: { systemInstruction: 'You are a weather assistant.', tools: [{ functionDeclarations: [{ name: 'get_weather', description: 'Weather in a city', parameters: tools[0].function.parameters }] }] } };
+    const r = await ai.models.generateContent(sent);
+    return { sent, result: { ...JSON.parse(JSON.stringify(r)), text: r.text, functionCalls: r.functionCalls } };
+  },
+  async 'gemini-generate-stream'() {
+    const { GoogleGenAI } = await import('@google/genai');
+    const ai = new GoogleGenAI({ apiKey: KEY });
+    const sent = { model: 'gemini-2.5-flash', contents: 'What is the weather in Paris?' };
+    let text = '';
+    let last;
+    for await (const chunk of await ai.models.generateContentStream(sent)) {
+      text += chunk.text ?? '';
+      last = chunk;
+    }
+    return { sent, result: { text, responseId: last.responseId, modelVersion: last.modelVersion, usageMetadata: last.usageMetadata, finishReason: last.candidates[0].finishReason } };
+  },
 };
 
 const name = process.argv[2];
