@@ -1,6 +1,7 @@
 // The built-in components of this distribution (like otelcol-contrib's components.go).
 import type { Factory } from '@oisp/core';
 import fileComponents from '@oisp/exporter-file';
+import otlpExporter from '@oisp/exporter-otlp';
 import agentProcessor from '@oisp/processor-agent';
 import httpProcessor from '@oisp/processor-http';
 import providersProcessor from '@oisp/processor-providers';
@@ -14,6 +15,7 @@ export function builtinFactories(): Factory[] {
   return [
     ...withPackage('@oisp/receiver-ebpf', ebpfReceiver),
     ...withPackage('@oisp/exporter-file', fileComponents),
+    ...withPackage('@oisp/exporter-otlp', otlpExporter),
     ...withPackage('@oisp/processor-http', httpProcessor),
     ...withPackage('@oisp/processor-providers', providersProcessor),
     ...withPackage('@oisp/processor-agent', agentProcessor),
