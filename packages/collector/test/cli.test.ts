@@ -70,7 +70,12 @@ service: { pipelines: { demo: { receivers: [file], processors: [process_filter],
     out.end();
     await once(out, 'finish');
     const output = join(dir, 'large-out.jsonl');
-    const child = spawn(process.execPath, [bin, '--set', `receivers::file::path=${input}`, '--set', `exporters::file::path=${output}`, '--log-level', 'warn'], {
+    const replay = join(dir, 'replay.yaml');
+    writeFileSync(replay, `receivers: { file: { path: ${JSON.stringify(input)} } }
+exporters: { file: { path: ${JSON.stringify(output)} } }
+service: { pipelines: { p: { receivers: [file], exporters: [file] } } }
+`);
+    const child = spawn(process.execPath, [bin, '--config', replay, '--log-level', 'warn'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -4,30 +4,18 @@
 // the SDK: what it returned must equal the captured ai.response, and what the test sent must equal
 // the captured ai.request.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger, loadConfig, Registry, Service, validateEvent, type AiRequest, type AiResponse, type AiEmbedding, type AgentToolCall, type OispEvent } from '@oisp/core';
 import { callbackExporter } from '@oisp/core/testing';
 import { preflight } from '@oisp/receiver-ebpf';
 import { builtinFactories } from '../src/components.ts';
-import { makeTestCert } from '../../receiver-ebpf/test/test-cert.ts';
-import { startMockProvider, type MockProvider } from './providers/mock-provider.ts';
+import { startSdkHarness, type SdkHarness } from './providers/sdk-harness.ts';
 
 const problems = preflight();
 const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;
-const client = resolve(import.meta.dirname, 'providers/sdk-client.mjs');
-
-export const PROVIDER_HOSTS = [
-  'api.openai.com', 'myco.openai.azure.com', 'api.anthropic.com', 'generativelanguage.googleapis.com',
-  'api.mistral.ai', 'api.groq.com', 'api.cohere.com',
-];
-
-/** A loopback address of this run's own, so port 443 is ours. */
-const MOCK_IP = `127.${10 + (process.pid % 200)}.${(process.pid >> 8) % 250}.${1 + (Date.now() % 250)}`;
 
 type Obj = Record<string, any>;
 
@@ -40,16 +28,13 @@ interface SdkRun {
 
 describe('live: SDK -> ebpf -> http -> providers', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'oisp-providers-live-'));
-  const { cert, key } = makeTestCert(dir, PROVIDER_HOSTS);
-  const hosts = join(dir, 'hosts');
-  writeFileSync(hosts, `127.0.0.1 localhost\n${MOCK_IP} ${PROVIDER_HOSTS.join(' ')}\n`);
   const captured: OispEvent[] = [];
   let service: Service;
-  let mock: MockProvider;
+  let sdk: SdkHarness;
 
   before(async () => {
     assert.deepEqual(problems, []);
-    mock = await startMockProvider({ cert, key, ip: MOCK_IP });
+    sdk = await startSdkHarness(dir);
     const yaml = `receivers: { ebpf: {} }
 processors: { http: {}, providers: {} }
 exporters: { memory: {} }
@@ -64,23 +49,12 @@ service:
 
   after(async () => {
     await service?.shutdown();
-    await mock?.close();
+    await sdk?.close();
   });
 
   /** Runs one SDK scenario in its own mount namespace and waits for its call to be decoded. */
   async function runSdk(scenario: string, done = (events: OispEvent[]) => events.some((e) => e.event_type === 'ai.response' || e.event_type === 'ai.embedding')): Promise<SdkRun> {
-    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, process.execPath, client, scenario], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: cert },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const [code] = await once(child, 'exit');
-    assert.equal(code, 0, `${scenario} failed: ${stderr}`);
-    const { sent, result } = JSON.parse(stdout);
-    const pid = child.pid!;
+    const { pid, sent, result } = await sdk.run(scenario);
     const mine = () => captured.filter((e) => e.process?.pid === pid && !e.event_type.startsWith('capture.'));
     for (let waited = 0; !done(mine()) && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
     const events = mine();

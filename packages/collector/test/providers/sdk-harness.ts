@@ -1,0 +1,49 @@
+// Running an official SDK against the local mock at the SDK's default host: a loopback address of
+// this run's own serves port 443 with a certificate for every provider host, and each client runs
+// in its own mount namespace whose /etc/hosts maps those hosts to it.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { makeTestCert } from '../../../receiver-ebpf/test/test-cert.ts';
+import { startMockProvider, type MockProvider } from './mock-provider.ts';
+
+export const PROVIDER_HOSTS = [
+  'api.openai.com', 'myco.openai.azure.com', 'api.anthropic.com', 'generativelanguage.googleapis.com',
+  'api.mistral.ai', 'api.groq.com', 'api.cohere.com',
+];
+
+const client = resolve(import.meta.dirname, 'sdk-client.mjs');
+
+export interface SdkHarness {
+  mock: MockProvider;
+  /** Runs one scenario of sdk-client.mjs; resolves with its pid and what it printed. */
+  run(scenario: string): Promise<{ pid: number; sent: Record<string, any>; result: Record<string, any> }>;
+  close(): Promise<void>;
+}
+
+export async function startSdkHarness(dir: string): Promise<SdkHarness> {
+  const ip = `127.${10 + (process.pid % 200)}.${(process.pid >> 8) % 250}.${1 + (Date.now() % 250)}`;
+  const { cert, key } = makeTestCert(dir, PROVIDER_HOSTS);
+  const hosts = join(dir, 'hosts');
+  writeFileSync(hosts, `127.0.0.1 localhost\n${ip} ${PROVIDER_HOSTS.join(' ')}\n`);
+  const mock = await startMockProvider({ cert, key, ip });
+  return {
+    mock,
+    async run(scenario) {
+      const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, process.execPath, client, scenario], {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: cert },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const [code] = await once(child, 'exit');
+      assert.equal(code, 0, `${scenario} failed: ${stderr}`);
+      return { pid: child.pid!, ...JSON.parse(stdout) };
+    },
+    close: () => mock.close(),
+  };
+}
