@@ -59,12 +59,19 @@ export function newEventId(): string {
   return timePart + random;
 }
 
+/** The last whole second formatted: consecutive events mostly share it, and toISOString is the slow part. */
+let lastFormattedSecond = -1n;
+let lastFormattedPrefix = '';
+
 /** Nanoseconds since the Unix epoch -> RFC 3339 UTC with 9 fractional digits. */
 export function formatTimestamp(epochNs: bigint): string {
-  const ms = epochNs / 1_000_000n;
   const frac = (epochNs % 1_000_000_000n + 1_000_000_000n) % 1_000_000_000n;
-  const iso = new Date(Number(ms)).toISOString(); // 2026-11-24T22:05:11.123Z
-  return `${iso.slice(0, 19)}.${frac.toString().padStart(9, '0')}Z`;
+  const second = (epochNs - frac) / 1_000_000_000n;
+  if (second !== lastFormattedSecond) {
+    lastFormattedSecond = second;
+    lastFormattedPrefix = new Date(Number(second) * 1000).toISOString().slice(0, 19); // 2026-11-24T22:05:11
+  }
+  return `${lastFormattedPrefix}.${frac.toString().padStart(9, '0')}Z`;
 }
 
 const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;

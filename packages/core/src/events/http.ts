@@ -51,6 +51,12 @@ interface HttpMessageBase {
   aborted?: boolean;
   /** Bytes lost inside this message (capture gaps). */
   bytes_lost?: number;
+  /**
+   * HTTP/2: header fields that could not be read because they referenced header-table entries the
+   * capture never saw (it joined the connection mid-way, or lost bytes). They are absent from
+   * `headers`, never guessed.
+   */
+  headers_unresolved?: number;
 }
 
 export interface HttpRequest extends HttpMessageBase {

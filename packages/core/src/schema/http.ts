@@ -28,6 +28,7 @@ const messageBase = {
   last_byte_ts: timestamp,
   aborted: bool,
   bytes_lost: count,
+  headers_unresolved: count,
 };
 const messageRequired = ['exchange_id', 'conn', 'http_version', 'headers', 'first_byte_ts', 'last_byte_ts'];
 

@@ -13,6 +13,16 @@ export function isTextualType(media: string): boolean {
   return TEXTUAL.test(media) || media.endsWith('+json') || media.endsWith('+xml');
 }
 
+/**
+ * With no Content-Type at all (a client that omits it, or an HTTP/2 header we could not resolve),
+ * text is what is valid UTF-8 without control bytes other than tab and line ends.
+ */
+export function sniffText(bytes: Uint8Array, cut: boolean): string | undefined {
+  const text = utf8Text(bytes, cut);
+  // eslint-disable-next-line no-control-regex
+  return text !== undefined && !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text) ? text : undefined;
+}
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**

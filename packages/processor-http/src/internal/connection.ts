@@ -3,6 +3,8 @@
 import { deriveEvent } from '@oisp/core';
 import type { CaptureData, ComponentTelemetry, ConnInfo, HttpHeaders, HttpRequest, HttpResponse, OispEvent } from '@oisp/core';
 import { Http1Parser, type BodyFraming, type MessageHead, type ParserHandler } from './http1-parser.ts';
+import { CLIENT_PREFACE } from './http2-frames.ts';
+import { Http2Session, looksLikeHttp2, type Http2Handler } from './http2-session.ts';
 import { MessageBuilder, type BuilderLimits } from './message-builder.ts';
 import type { MemoryAccount } from './memory-account.ts';
 import { Reassembler, type ChunkOrigin } from './reassembler.ts';
@@ -39,6 +41,8 @@ interface Exchange {
 interface Side {
   reassembler: Reassembler<OispEvent>;
   parser: Http1Parser<OispEvent>;
+  /** No byte of this direction has been seen yet: the protocol is decided on the first ones. */
+  fresh: boolean;
   message: MessageBuilder<OispEvent> | null;
   /** The exchange the message in flight belongs to (null for an interim 1xx response). */
   exchange: Exchange | null;
@@ -58,6 +62,10 @@ export class Connection {
   #pending: Exchange[] = [];
   #sequence = 0;
   readonly #builderLimits: BuilderLimits;
+  /** Set once the connection is known to speak HTTP/2: its streams, each an exchange. */
+  #h2: Http2Session<OispEvent> | null = null;
+  readonly #h2Streams = new Map<number, { exchange: Exchange; messages: Partial<Record<Direction, MessageBuilder<OispEvent>>>; unresolved: Partial<Record<Direction, number>>; responseEnded?: boolean }>();
+  #protocolDecided = false;
 
   constructor(conn: ConnInfo, nowMs: number, opts: ConnectionOptions) {
     this.id = conn.id;
@@ -79,6 +87,10 @@ export class Connection {
       n += side.reassembler.pendingBytes + side.parser.heldBytes + (side.message?.heldBytes ?? 0);
     }
     for (const ex of this.#pending) n += ex.heldMessage?.heldBytes ?? 0;
+    if (this.#h2) {
+      n += this.#h2.heldBytes;
+      for (const st of this.#h2Streams.values()) for (const m of Object.values(st.messages)) n += m?.heldBytes ?? 0;
+    }
     return n;
   }
 
@@ -105,9 +117,12 @@ export class Connection {
       const origin: Origin = { event, ts: event.ts };
       this.flush();
       // Requests first, so an aborted request comes out before a response waiting for it.
-      for (const direction of this.#requestDirectionFirst()) {
-        if (this.skipped) break;
-        this.#sides[direction].parser.close(origin);
+      if (this.#h2) this.#h2.close(origin);
+      else {
+        for (const direction of this.#requestDirectionFirst()) {
+          if (this.skipped) break;
+          this.#sides[direction].parser.close(origin);
+        }
       }
       for (const ex of this.#pending) this.#emitHeld(ex);
     }
@@ -131,10 +146,16 @@ export class Connection {
     side.parser = new Http1Parser(handler, this.#opts.memory, this.#opts.maxHeaderBytes);
     side.reassembler = new Reassembler<OispEvent>(
       {
-        data: (bytes, origin) => side.parser.feed(bytes, origin),
+        data: (bytes, origin) => {
+          if (side.fresh) this.#decideProtocol(direction, side, bytes);
+          if (this.#h2) this.#h2.feed(direction, bytes, origin);
+          else side.parser.feed(bytes, origin);
+        },
         gap: (lost, origin) => {
           this.#opts.telemetry.add('bytes_lost', lost);
-          side.parser.gap(lost, origin);
+          side.fresh = false;
+          if (this.#h2) this.#h2.gap(direction, lost, origin);
+          else side.parser.gap(lost, origin);
         },
       },
       this.#opts.memory,
@@ -142,7 +163,93 @@ export class Connection {
     );
     side.message = null;
     side.exchange = null;
+    side.fresh = true;
     return side;
+  }
+
+  /**
+   * HTTP/1 or HTTP/2, from the first bytes: the client preface opens a connection seen from its
+   * start; frames where a request or status line should be mean the capture joined an HTTP/2
+   * connection already open (its header tables then start partial).
+   */
+  #decideProtocol(direction: Direction, side: Side, bytes: Uint8Array): void {
+    side.fresh = false;
+    if (this.#protocolDecided) return;
+    this.#protocolDecided = true;
+    const prefix = Buffer.from(bytes.subarray(0, Math.min(bytes.length, CLIENT_PREFACE.length)));
+    const preface = prefix.length >= 4 && CLIENT_PREFACE.subarray(0, prefix.length).equals(prefix);
+    if (!preface && !looksLikeHttp2(bytes)) return;
+    this.#opts.telemetry.add(preface ? 'http2_connections' : 'http2_connections_joined_mid_way');
+    for (const s of Object.values(this.#sides)) s.parser.kill();
+    this.#h2 = new Http2Session(this.#h2Handler(), preface ? { fromStart: true, clientDirection: direction, account: this.#opts.memory } : { fromStart: false, account: this.#opts.memory });
+    if (preface) this.#setH2Role(direction);
+  }
+
+  #setH2Role(requestDirection: Direction): void {
+    if (this.role !== undefined) return;
+    this.role = requestDirection === 'egress' ? 'client' : 'server';
+    if (this.role === 'server' && !this.#opts.decodeServerSide) {
+      this.#opts.telemetry.add('server_side_connections_skipped');
+      this.#skip();
+    }
+  }
+
+  #h2Handler(): Http2Handler<OispEvent> {
+    const t = this.#opts.telemetry;
+    return {
+      role: (dir) => this.#setH2Role(dir),
+      count: (name, n = 1) => t.add(name, n),
+      error: (kind, detail) => t.error(kind, { conn: this.id, detail }),
+      head: (stream, dir, head, first, last, unresolved) => {
+        if (this.skipped) return false;
+        let st = this.#h2Streams.get(stream);
+        if (!st) {
+          const exchange: Exchange = { n: stream, requestEmitted: head.kind === 'response', heldResponse: null };
+          if (head.kind === 'response') t.add('responses_without_request');
+          st = { exchange, messages: {}, unresolved: {} };
+          this.#h2Streams.set(stream, st);
+          this.#pending.push(exchange);
+        }
+        if (head.kind === 'request') {
+          st.exchange.method = head.method;
+          st.exchange.url = head.url;
+          st.exchange.host = head.headers[':authority']?.[0] ?? head.headers.host?.[0] ?? this.conn.sni ?? (this.conn.remote ? `${this.conn.remote.ip}:${this.conn.remote.port}` : undefined);
+        }
+        if (!this.#reserveHead(head)) return false;
+        const length = contentLength(head.headers);
+        // A second head for a message still open (bad input): the first is dropped, not leaked.
+        st.messages[dir]?.release();
+        st.messages[dir] = new MessageBuilder(head, first, last, head.kind === 'response', this.#builderLimits, typeof length === 'number' ? length : 0);
+        if (unresolved > 0) st.unresolved[dir] = unresolved;
+        return true;
+      },
+      body: (stream, dir, bytes, origin) => this.#h2Streams.get(stream)?.messages[dir]?.body(bytes, origin),
+      end: (stream, dir, origin, trailers) => {
+        const st = this.#h2Streams.get(stream);
+        const message = st?.messages[dir];
+        if (!st || !message) return;
+        delete st.messages[dir];
+        this.#emit(message, st.exchange, false, origin, trailers, st.unresolved[dir]);
+        if (message.head.kind === 'response') st.responseEnded = true;
+        // The exchange is over once its response ended and no request is still arriving.
+        if (st.responseEnded && !st.messages.egress && !st.messages.ingress) this.#h2Streams.delete(stream);
+      },
+      abort: (stream, origin, reason) => {
+        const st = this.#h2Streams.get(stream);
+        if (!st) return;
+        this.#h2Streams.delete(stream);
+        // The request goes out first, so a response held for it follows.
+        for (const dir of this.#requestDirectionFirst()) {
+          const message = st.messages[dir];
+          if (!message) continue;
+          delete st.messages[dir];
+          this.#emit(message, st.exchange, true, origin, undefined, st.unresolved[dir]);
+        }
+        this.#emitHeld(st.exchange);
+        this.#retire(st.exchange);
+        t.add(`http2_abort_${reason === 'RST_STREAM' ? 'reset' : reason === 'connection closed' ? 'closed' : 'gap'}`, 1);
+      },
+    };
   }
 
   #requestDirection(): Direction | undefined {
@@ -270,7 +377,7 @@ export class Connection {
     if (ex) this.#retire(ex);
   }
 
-  #emit(message: MessageBuilder<OispEvent>, exchange: Exchange, aborted: boolean, origin: Origin, trailers?: HttpHeaders): void {
+  #emit(message: MessageBuilder<OispEvent>, exchange: Exchange, aborted: boolean, origin: Origin, trailers?: HttpHeaders, unresolvedHeaders?: number): void {
     const exchangeId = `${this.id}:${exchange.n}`;
     const head = message.head;
     const endTs = aborted ? undefined : origin.ts;
@@ -278,6 +385,7 @@ export class Connection {
       const data = { exchange_id: exchangeId, conn: this.conn, method: head.method!, url: head.url! } as HttpRequest;
       if (exchange.host !== undefined) data.host = exchange.host;
       message.finishInto(data, aborted, endTs);
+      if (unresolvedHeaders) data.headers_unresolved = unresolvedHeaders;
       this.#opts.telemetry.add('http_requests');
       this.#opts.emit(deriveEvent(message.first.event, 'http.request', data));
       message.release();
@@ -295,6 +403,7 @@ export class Connection {
     if (exchange.host !== undefined) data.host = exchange.host;
     message.finishInto(data, aborted, endTs);
     if (trailers) data.trailers = trailers;
+    if (unresolvedHeaders) data.headers_unresolved = unresolvedHeaders;
     this.#opts.telemetry.add('http_responses');
     const event = deriveEvent(message.first.event, 'http.response', data);
     if (exchange.requestEmitted) {
@@ -347,6 +456,9 @@ export class Connection {
       ex.heldMessage = undefined;
     }
     this.#pending = [];
+    for (const st of this.#h2Streams.values()) for (const m of Object.values(st.messages)) m?.release();
+    this.#h2Streams.clear();
+    this.#h2?.release();
   }
 }
 

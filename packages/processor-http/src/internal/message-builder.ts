@@ -5,7 +5,7 @@ import type { MessageHead } from './http1-parser.ts';
 import type { MemoryAccount } from './memory-account.ts';
 import type { ChunkOrigin } from './reassembler.ts';
 import { decodeContent, parseContentEncoding } from './content-decoding.ts';
-import { isTextualType, mediaType, utf8Text } from './body-text.ts';
+import { isTextualType, mediaType, sniffText, utf8Text } from './body-text.ts';
 import { JsonArrayParser, NdjsonParser, SseParser, type StreamEventOut, type StreamParser } from './stream-parsers.ts';
 
 export interface BuilderLimits {
@@ -169,7 +169,8 @@ export class MessageBuilder<E> {
       body.decoded_bytes = raw.length;
       return { body };
     }
-    const text = isTextualType(this.#media) ? utf8Text(result.bytes, cut || result.capped === true) : undefined;
+    const cutHere = cut || result.capped === true;
+    const text = isTextualType(this.#media) ? utf8Text(result.bytes, cutHere) : this.#media === '' ? sniffText(result.bytes, cutHere) : undefined;
     if (text !== undefined) body.text = text;
     else body.base64 = toBase64(result.bytes);
     return { body, decoded: result.bytes };

@@ -1,0 +1,74 @@
+// Test support: real HTTP/2 bytes. Node's http2 client and server (h2c) talk through a recording
+// TCP relay; every chunk each way is kept in order, as the eBPF receiver would see a client's TLS
+// plaintext (egress: client to server).
+import { once } from 'node:events';
+import http2 from 'node:http2';
+import net from 'node:net';
+
+export interface Recorded {
+  direction: 'egress' | 'ingress';
+  bytes: Buffer;
+}
+
+export interface H2Session {
+  client: http2.ClientHttp2Session;
+  chunks: Recorded[];
+  close(): Promise<void>;
+}
+
+export async function recordH2(handler: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void): Promise<H2Session> {
+  const server = http2.createServer();
+  server.on('stream', handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const chunks: Recorded[] = [];
+  const relay = net.createServer((inbound) => {
+    const outbound = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    inbound.on('data', (b: Buffer) => {
+      chunks.push({ direction: 'egress', bytes: Buffer.from(b) });
+      outbound.write(b);
+    });
+    outbound.on('data', (b: Buffer) => {
+      chunks.push({ direction: 'ingress', bytes: Buffer.from(b) });
+      inbound.write(b);
+    });
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+    inbound.on('error', () => {});
+    outbound.on('error', () => {});
+  });
+  relay.listen(0, '127.0.0.1');
+  await once(relay, 'listening');
+  const client = http2.connect(`http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`);
+  await once(client, 'connect');
+  return {
+    client,
+    chunks,
+    async close() {
+      client.close();
+      await once(client, 'close');
+      relay.close();
+      server.close();
+    },
+  };
+}
+
+/** One request on the client; resolves with the response status, headers, body and trailers. */
+export function h2Request(client: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body?: string): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: string; trailers?: http2.IncomingHttpHeaders; reset?: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = client.request(headers, { endStream: body === undefined });
+    let status = 0;
+    let resHeaders: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders | undefined;
+    const parts: Buffer[] = [];
+    req.on('response', (h) => {
+      status = Number(h[':status']);
+      resHeaders = h;
+    });
+    req.on('trailers', (t) => (trailers = t));
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => resolve({ status, headers: resHeaders, body: Buffer.concat(parts).toString(), ...(trailers ? { trailers } : {}) }));
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ERR_HTTP2_STREAM_ERROR' ? resolve({ status, headers: resHeaders, body: Buffer.concat(parts).toString(), reset: true }) : reject(err)));
+    if (body !== undefined) req.end(body);
+  });
+}
