@@ -9,6 +9,14 @@ enum oisp_record_kind {
 	OISP_REC_TLS_DATA = 1,
 	OISP_REC_TLS_CLOSE = 2,
 	OISP_REC_TLS_SNI = 3,
+	/* sys.bpf.c */
+	OISP_REC_EXEC = 10,
+	OISP_REC_EXIT = 11,
+	OISP_REC_FILE_OPEN = 12,
+	OISP_REC_FILE_IO = 13,
+	OISP_REC_CONNECT = 14,
+	OISP_REC_FILE_DUP = 15,
+	OISP_REC_FORK = 16,
 };
 
 #define OISP_SNI_MAX 256
@@ -55,9 +63,119 @@ struct oisp_tls_sni {
 	char name[OISP_SNI_MAX];
 };
 
+#define OISP_PATH_MAX 1024  /* a path as the kernel knows it, resolved from its dentries */
+#define OISP_ARGS_MAX 2048  /* argv, NUL-separated, cut here */
+#define OISP_VALUE_MAX 128  /* OTEL_SERVICE_NAME's value */
+
+/* sched_process_exec: what a short tool is, read before it can exit. */
+struct oisp_exec {
+	__u32 kind;       /* OISP_REC_EXEC */
+	__u32 pid;        /* tgid */
+	__u64 ts_ns;
+	__u64 start_ns;   /* task start (boot ns): (pid, start_ns) is the process key */
+	__u64 cgroup_id;
+	__u32 ppid;
+	__u32 uid;
+	__u32 ns_pid;     /* pid in its own pid namespace */
+	__u32 args_len;   /* bytes of args used (the argv area may be longer: args_cut) */
+	__u32 args_cut;
+	__u32 pad;
+	char comm[16];
+	char filename[OISP_PATH_MAX];
+	char cwd[OISP_PATH_MAX];
+	char service_name[OISP_VALUE_MAX]; /* OTEL_SERVICE_NAME, empty when unset */
+	char args[OISP_ARGS_MAX];
+};
+
+/* sched_process_exit of the last thread: the process is over. */
+struct oisp_exit {
+	__u32 kind;       /* OISP_REC_EXIT */
+	__u32 pid;
+	__u64 ts_ns;
+	__u64 start_ns;
+	__u32 exit_code;  /* the wait status: code << 8 | signal */
+	__u32 ppid;
+	char comm[16];
+};
+
+/* openat / openat2 returned. */
+struct oisp_file_open {
+	__u32 kind;       /* OISP_REC_FILE_OPEN */
+	__u32 pid;
+	__u64 ts_ns;
+	__u32 tid;
+	__s32 fd;         /* the result: an fd, or -errno */
+	__s32 dirfd;
+	__u32 flags;
+	__u32 resolved;   /* 1: path is the opened file's full path; 0: the path as the caller gave it */
+	__u32 pad;
+	char comm[16];
+	char path[OISP_PATH_MAX];
+};
+
+/* Bytes moved through one open file, summed in the kernel and sent when it is closed (or the
+ * process exits): read/pread/readv, write/pwrite/writev, and the kernel-side copies. */
+struct oisp_file_io {
+	__u32 kind;       /* OISP_REC_FILE_IO */
+	__u32 pid;
+	__u64 ts_ns;
+	__s32 fd;
+	__u32 pad;
+	__u64 read_bytes;
+	__u64 write_bytes;
+	__u32 reads;
+	__u32 writes;
+};
+
+/* connect returned. */
+struct oisp_connect {
+	__u32 kind;       /* OISP_REC_CONNECT */
+	__u32 pid;
+	__u64 ts_ns;
+	__u32 tid;
+	__s32 fd;
+	__s32 ret;        /* 0, or -errno (-EINPROGRESS for a non-blocking connect under way) */
+	__u16 family;
+	__u16 port;       /* host order */
+	__u8 addr[16];    /* IPv4 in the first 4 bytes */
+	char comm[16];
+};
+
+/* dup/dup2/dup3/fcntl(F_DUPFD) of a followed fd: the new fd is the same file (a shell's
+ * `> file` writes through fd 1 after dup2). */
+struct oisp_file_dup {
+	__u32 kind;       /* OISP_REC_FILE_DUP */
+	__u32 pid;
+	__u64 ts_ns;
+	__s32 oldfd;
+	__s32 newfd;
+};
+
+/* A new process by fork (no exec yet): it is its parent's copy (a subshell). */
+struct oisp_fork {
+	__u32 kind;       /* OISP_REC_FORK */
+	__u32 pid;
+	__u64 ts_ns;
+	__u64 start_ns;
+	__u32 ppid;
+	__u32 pad;
+};
+
 /* Settings userspace writes after load (index 0 of the `settings` array map). */
 struct oisp_settings {
 	__u64 max_payload_bytes; /* per SSL_* call; 0: the built-in 16 MiB */
+};
+
+enum oisp_file_mode {
+	OISP_FILES_MARKED = 0, /* file events of processes marked as agents (and their children) */
+	OISP_FILES_ALL = 1,
+	OISP_FILES_NONE = 2,
+};
+
+/* Settings of sys.bpf.c (index 0 of its `sys_settings` array map). */
+struct oisp_sys_settings {
+	__u32 file_mode; /* enum oisp_file_mode */
+	__u32 pad;
 };
 
 #endif

@@ -16,10 +16,40 @@ export interface EbpfReceiverConfig {
   rescan_interval_ms: number;
   /** Batches waiting for the pipeline; beyond it batches are dropped and counted (the gap shows in offsets). */
   max_queued_batches: number;
+  /** process.exec/exit, file.* and network.connect events from kernel tracepoints. */
+  system_events: boolean;
+  /** Whose file events: processes marked as agents (and their children), all, or none. */
+  file_events: 'marked' | 'all' | 'none';
+  /** File paths kept (include: none means all) and dropped (globs, `**` for any depth). */
+  file_paths: { include: string[]; exclude: string[] };
+  /** What makes a process an agent: TLS to these hosts (`*` for DNS labels), or a connect to these ports. */
+  ai_endpoints: { hosts: string[]; ports: number[] };
 }
 
+/** Hosts of AI providers (the providers processor's table is the full one; this marks processes). */
+export const DEFAULT_AI_HOSTS = [
+  'api.openai.com', '*.openai.azure.com', '*.cognitiveservices.azure.com', '*.services.ai.azure.com', 'api.anthropic.com',
+  'generativelanguage.googleapis.com', '*aiplatform.googleapis.com', 'bedrock-runtime.*.amazonaws.com', 'api.cohere.com', 'api.cohere.ai',
+  'api.mistral.ai', 'api.groq.com', 'api.together.xyz', 'api.together.ai', 'api.fireworks.ai', 'api.replicate.com', 'router.huggingface.co',
+  'api-inference.huggingface.co', 'api.perplexity.ai', 'api.deepseek.com', 'api.x.ai', 'openrouter.ai',
+];
+
+/** Loader and kernel files every exec touches: noise for someone watching an agent. */
+export const DEFAULT_EXCLUDED_PATHS = ['/proc/**', '/sys/**', '/dev/**', '/etc/ld.so.cache', '/lib/**', '/lib64/**', '/usr/lib/**', '/usr/lib64/**', '/usr/share/locale/**'];
+
 export function createDefaultConfig(): EbpfReceiverConfig {
-  return { ssl: true, binary_paths: [], max_payload_bytes: 16 * 1024 * 1024, ring_buffer_bytes: 8 * 1024 * 1024, rescan_interval_ms: 500, max_queued_batches: 256 };
+  return {
+    ssl: true,
+    binary_paths: [],
+    max_payload_bytes: 16 * 1024 * 1024,
+    ring_buffer_bytes: 8 * 1024 * 1024,
+    rescan_interval_ms: 500,
+    max_queued_batches: 256,
+    system_events: true,
+    file_events: 'marked',
+    file_paths: { include: [], exclude: [...DEFAULT_EXCLUDED_PATHS] },
+    ai_endpoints: { hosts: [...DEFAULT_AI_HOSTS], ports: [11434, 1234] },
+  };
 }
 
 const defaults = createDefaultConfig();
@@ -34,6 +64,26 @@ export const configSchema: JsonSchema = {
     ring_buffer_bytes: { type: 'integer', minimum: 4096, maximum: 1024 * 1024 * 1024, default: defaults.ring_buffer_bytes },
     rescan_interval_ms: { type: 'integer', minimum: 0, maximum: 60000, default: defaults.rescan_interval_ms },
     max_queued_batches: { type: 'integer', minimum: 1, maximum: 65536, default: defaults.max_queued_batches },
+    system_events: { type: 'boolean', default: defaults.system_events },
+    file_events: { enum: ['marked', 'all', 'none'], default: defaults.file_events },
+    file_paths: {
+      type: 'object',
+      additionalProperties: false,
+      default: defaults.file_paths,
+      properties: {
+        include: { type: 'array', items: { type: 'string', pattern: '^/' }, default: [] },
+        exclude: { type: 'array', items: { type: 'string', pattern: '^/' }, default: defaults.file_paths.exclude },
+      },
+    },
+    ai_endpoints: {
+      type: 'object',
+      additionalProperties: false,
+      default: defaults.ai_endpoints,
+      properties: {
+        hosts: { type: 'array', items: { type: 'string', minLength: 1 }, default: defaults.ai_endpoints.hosts },
+        ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, maxItems: 256, default: defaults.ai_endpoints.ports },
+      },
+    },
   },
 };
 

@@ -1,6 +1,7 @@
 // The `ebpf` receiver: hooks OpenSSL in every file that carries it, and turns the kernel's
 // records into capture.data events (bytes, connection, direction, offset, gaps).
 import { existsSync, readlinkSync } from 'node:fs';
+import { matchesGlob } from 'node:path';
 import {
   createEvent,
   formatTimestamp,
@@ -15,7 +16,9 @@ import {
   type Receiver,
 } from '@oisp/core';
 import type { EbpfReceiverConfig } from './config.ts';
-import { openCapture, type NativeCapture } from './internal/native.ts';
+import { openCapture, SYS_OBJECT_PATH, type NativeCapture } from './internal/native.ts';
+import { decodeSysBatch, type SysRecord } from './internal/sys-records.ts';
+import { SystemEvents } from './internal/system-events.ts';
 import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, type TlsCloseRecord, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
 import { discoverTargets, processFiles, type SeenFiles, type Target } from './internal/targets.ts';
 
@@ -58,16 +61,29 @@ export class EbpfReceiver implements Receiver {
   #stopped = false;
   readonly #seenFiles: SeenFiles = new Set();
   #rescan: NodeJS.Timeout | undefined;
+  /** Process, file and network events: bpf/sys.bpf.c, its own object and ring. */
+  #sys: NativeCapture | undefined;
+  readonly #system: SystemEvents;
+  readonly #aiHosts: RegExp[];
+  readonly #marked = new Set<number>();
 
   constructor(settings: ComponentSettings, config: EbpfReceiverConfig, next: Consumer) {
     this.#settings = settings;
     this.#config = config;
     this.#next = next;
+    const { include, exclude } = config.file_paths;
+    this.#system = new SystemEvents({
+      source: { collector: settings.buildInfo.command, collector_version: settings.buildInfo.version },
+      telemetry: settings.telemetry,
+      wantPath: (path) => (include.length === 0 || include.some((g) => matchesGlob(path, g))) && !exclude.some((g) => matchesGlob(path, g)),
+    });
+    this.#aiHosts = config.ai_endpoints.hosts.map((h) => new RegExp(`^${h.toLowerCase().split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[a-z0-9.-]*')}$`));
   }
 
   async start(_host: Host): Promise<void> {
     const problems = preflight();
     if (problems.length > 0) throw new Error(problems.join('; '));
+    if (this.#config.system_events) this.#startSystemEvents();
     if (!this.#config.ssl) return;
     const capture = openCapture(this.#config.ring_buffer_bytes);
     this.#capture = capture;
@@ -101,6 +117,61 @@ export class EbpfReceiver implements Receiver {
     }
   }
 
+  #startSystemEvents(): void {
+    const sys = openCapture(this.#config.ring_buffer_bytes, SYS_OBJECT_PATH);
+    this.#sys = sys;
+    sys.exclude(process.pid);
+    const mode = Buffer.alloc(8);
+    mode.writeUInt32LE({ marked: 0, all: 1, none: 2 }[this.#config.file_events], 0);
+    sys.updateMap('sys_settings', Buffer.alloc(4), mode);
+    for (const port of this.#config.ai_endpoints.ports) {
+      const key = Buffer.alloc(2);
+      key.writeUInt16LE(port);
+      sys.updateMap('ai_ports', key, Buffer.from([1]));
+    }
+    sys.attachAll();
+    sys.start((batch) => this.#onSysBatch(batch));
+  }
+
+  /** A TLS connection to an AI host makes its process an agent: its file events are kept from now on. */
+  #markIfAi(pid: number, sni: string): void {
+    if (!this.#sys || this.#marked.has(pid)) return;
+    const host = sni.toLowerCase();
+    if (!this.#aiHosts.some((re) => re.test(host))) return;
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(pid);
+    try {
+      this.#sys.updateMap('marked_tgids', key, Buffer.from([1]));
+      this.#marked.add(pid);
+      if (this.#marked.size > MAX_TRACKED_CONNECTIONS) this.#marked.delete(this.#marked.values().next().value as number);
+      this.#settings.telemetry.add('agent_processes_marked');
+    } catch (err) {
+      this.#settings.telemetry.error('mark_failed', err);
+    }
+  }
+
+  #onSysBatch(batch: Buffer): void {
+    if (this.#stopped) return;
+    if (this.#queued >= this.#config.max_queued_batches) {
+      this.#settings.telemetry.dropped('queue_full');
+      return;
+    }
+    let records: SysRecord[];
+    try {
+      records = decodeSysBatch(batch);
+    } catch (err) {
+      this.#settings.telemetry.error('bad_record', err);
+      return;
+    }
+    const events = this.#system.toEvents(records, nowNs() - process.hrtime.bigint());
+    if (events.length === 0) return;
+    this.#queued++;
+    this.#chain = this.#chain
+      .then(() => this.#next.consume(events))
+      .catch((err) => this.#settings.telemetry.error('consume_failed', err))
+      .finally(() => this.#queued--);
+  }
+
   #rescanProcesses(): void {
     if (this.#stopped) return;
     const t0 = performance.now();
@@ -129,7 +200,10 @@ export class EbpfReceiver implements Receiver {
     for (const r of records) {
       if (r.kind === REC_TLS_DATA) events.push(this.#toEvent(r, offset));
       else if (r.kind === REC_TLS_CLOSE) events.push(this.#closeEvent(r, offset));
-      else this.#remember(this.#sni, this.#connId(r), r.name);
+      else {
+        this.#remember(this.#sni, this.#connId(r), r.name);
+        this.#markIfAi(r.pid, r.name);
+      }
     }
     if (events.length === 0) return;
     this.#queued++;
@@ -161,7 +235,8 @@ export class EbpfReceiver implements Receiver {
     return {
       ts: formatTimestamp(r.tsNs + monoToWall),
       ts_mono: r.tsNs.toString(),
-      process: { pid: r.pid, tid: r.tid, exe: this.#exePath(r.pid), ...(name ? { name } : {}) },
+      // What the process's exec said when we saw it (cmdline, ppid, cwd, start time), else /proc.
+      process: { ...(this.#system.process(r.pid) ?? { pid: r.pid, exe: this.#exePath(r.pid), ...(name ? { name } : {}) }), tid: r.tid },
       source: { collector: this.#settings.buildInfo.command, collector_version: this.#settings.buildInfo.version, capture_method: 'ebpf_uprobe', capture_point: 'openssl' },
     };
   }
@@ -202,21 +277,23 @@ export class EbpfReceiver implements Receiver {
   /** Kernel-side losses so far: records the ring could not take, bytes that could not be read. */
   drops(): { ring: number; unreadable: number } {
     const [ring, unreadable] = this.#capture?.drops() ?? [0, 0];
-    return { ring, unreadable };
+    const [sysRing, sysUnreadable] = this.#sys?.drops() ?? [0, 0];
+    return { ring: ring + sysRing, unreadable: unreadable + sysUnreadable };
   }
 
   async shutdown(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#rescan);
-    const capture = this.#capture;
-    this.#capture = undefined;
-    if (capture) {
+    for (const capture of [this.#capture, this.#sys]) {
+      if (!capture) continue;
       const [ring, unreadable] = capture.drops();
       if (ring > 0) this.#settings.telemetry.dropped('ring_full', ring);
       if (unreadable > 0) this.#settings.telemetry.add('unreadable_bytes', unreadable);
       capture.close();
     }
+    this.#capture = undefined;
+    this.#sys = undefined;
     await this.#chain;
   }
 }

@@ -7,6 +7,10 @@ export interface NativeCapture {
   exclude(tgid: number): void;
   setMaxPayload(bytes: number): void;
   attachUprobe(program: string, binary: string, symbol: string, retprobe: boolean, pid?: number): void;
+  /** Attaches every program of the object at the hook its section names (tp_btf/...). */
+  attachAll(): void;
+  updateMap(name: string, key: Buffer, value: Buffer): void;
+  deleteMapKey(name: string, key: Buffer): boolean;
   start(onBatch: (batch: Buffer) => void): void;
   /** [records the ring could not take, bytes that could not be read], summed over CPUs. */
   drops(): [number, number];
@@ -16,10 +20,12 @@ export interface NativeCapture {
 const packageDir = resolve(import.meta.dirname, '../..');
 export const ADDON_PATH = resolve(packageDir, 'build/Release/oisp_ebpf.node');
 export const BPF_OBJECT_PATH = resolve(packageDir, '../../bpf/.output/ssl.bpf.o');
+/** Process, file and network events (bpf/sys.bpf.c): its own object, its own ring. */
+export const SYS_OBJECT_PATH = resolve(packageDir, '../../bpf/.output/sys.bpf.o');
 
-/** Loads the BPF object with a ring of `ringBytes` (a power of two, >= the page size). */
-export function openCapture(ringBytes: number): NativeCapture {
-  for (const [path, what] of [[ADDON_PATH, 'native addon'], [BPF_OBJECT_PATH, 'BPF object']]) {
+/** Loads a BPF object with a ring of `ringBytes` (a power of two, >= the page size). */
+export function openCapture(ringBytes: number, objectPath = BPF_OBJECT_PATH): NativeCapture {
+  for (const [path, what] of [[ADDON_PATH, 'native addon'], [objectPath, 'BPF object']]) {
     if (!existsSync(path)) throw new Error(`ebpf: the ${what} is not built (${path}); run ./dev setup (or npm run build -w @oisp/receiver-ebpf)`);
   }
   let addon: { Capture: new (objectPath: string, ringBytes: number) => NativeCapture };
@@ -28,7 +34,7 @@ export function openCapture(ringBytes: number): NativeCapture {
   } catch (err) {
     throw new Error(explainLoadError((err as Error).message), { cause: err });
   }
-  return new addon.Capture(BPF_OBJECT_PATH, ringBytes);
+  return new addon.Capture(objectPath, ringBytes);
 }
 
 /** A failed dlopen of the addon, said with what to do. */

@@ -30,6 +30,9 @@ class Capture : public Napi::ObjectWrap<Capture> {
       InstanceMethod("exclude", &Capture::Exclude),
       InstanceMethod("setMaxPayload", &Capture::SetMaxPayload),
       InstanceMethod("attachUprobe", &Capture::AttachUprobe),
+      InstanceMethod("attachAll", &Capture::AttachAll),
+      InstanceMethod("updateMap", &Capture::UpdateMap),
+      InstanceMethod("deleteMapKey", &Capture::DeleteMapKey),
       InstanceMethod("start", &Capture::Start),
       InstanceMethod("drops", &Capture::Drops),
       InstanceMethod("close", &Capture::Close),
@@ -131,6 +134,45 @@ class Capture : public Napi::ObjectWrap<Capture> {
     }
     links_.push_back(link);
     return env.Undefined();
+  }
+
+  // attachAll(): every program of the object at the hook its section names (tp_btf/...).
+  Napi::Value AttachAll(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, obj_) {
+      bpf_link* link = bpf_program__attach(prog);
+      if (!link || libbpf_get_error(link)) {
+        Napi::Error::New(env, std::string("attach ") + bpf_program__name(prog) + " (" + bpf_program__section_name(prog) + "): " + std::strerror(errno)).ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      links_.push_back(link);
+    }
+    return env.Undefined();
+  }
+
+  // updateMap(name, key: Buffer, value: Buffer): keys and values are laid out by TypeScript.
+  Napi::Value UpdateMap(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>();
+    int fd = MapFd(env, name.c_str());
+    if (fd < 0) return env.Undefined();
+    auto key = info[1].As<Napi::Buffer<uint8_t>>();
+    auto value = info[2].As<Napi::Buffer<uint8_t>>();
+    if (bpf_map_update_elem(fd, key.Data(), value.Data(), BPF_ANY) != 0) {
+      Napi::Error::New(env, "update " + name + ": " + std::strerror(errno)).ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  }
+
+  // deleteMapKey(name, key: Buffer): true when the key was there.
+  Napi::Value DeleteMapKey(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>();
+    int fd = MapFd(env, name.c_str());
+    if (fd < 0) return env.Undefined();
+    auto key = info[1].As<Napi::Buffer<uint8_t>>();
+    return Napi::Boolean::New(env, bpf_map_delete_elem(fd, key.Data()) == 0);
   }
 
   // start(onBatch: (buffer) => void): the poll thread.

@@ -1,0 +1,720 @@
+// Process, file and network events from BTF tracepoints (no kprobes, no tracefs): exec and exit
+// of processes, opens of files with their resolved paths, bytes read and written per open file
+// (summed here, sent at close), and outbound connects (DESIGN.md "Known traps": processes and
+// files). Which processes are agents is decided here too: `marked_tgids`, filled by userspace
+// from TLS SNI, by connects to AI ports, and inherited on fork; file events follow it.
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "oisp_records.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#if defined(__TARGET_ARCH_x86)
+#define NR_read 0
+#define NR_write 1
+#define NR_close 3
+#define NR_pread64 17
+#define NR_pwrite64 18
+#define NR_readv 19
+#define NR_writev 20
+#define NR_sendfile 40
+#define NR_connect 42
+#define NR_openat 257
+#define NR_splice 275
+#define NR_copy_file_range 326
+#define NR_openat2 437
+#define NR_dup 32
+#define NR_dup2 33
+#define NR_dup3 292
+#define NR_fcntl 72
+#elif defined(__TARGET_ARCH_arm64)
+#define NR_openat 56
+#define NR_close 57
+#define NR_read 63
+#define NR_write 64
+#define NR_readv 65
+#define NR_writev 66
+#define NR_pread64 67
+#define NR_pwrite64 68
+#define NR_sendfile 71
+#define NR_splice 76
+#define NR_connect 203
+#define NR_copy_file_range 285
+#define NR_openat2 437
+#define NR_dup 23
+#define NR_dup2 -1 /* arm64 has only dup3 */
+#define NR_dup3 24
+#define NR_fcntl 25
+#else
+#error "syscall numbers for this architecture"
+#endif
+
+#define AT_FDCWD -100
+#define F_DUPFD 0
+#define F_DUPFD_CLOEXEC 1030
+#define AF_INET 2
+#define AF_INET6 10
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct oisp_sys_settings);
+} sys_settings SEC(".maps");
+
+/* The collector itself: filled before anything is attached. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} excluded_tgids SEC(".maps");
+
+/* Agent processes: marked by userspace (TLS SNI of a provider), by a connect to an AI port, and
+ * by being forked from a marked process. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} marked_tgids SEC(".maps");
+
+/* Remote ports of local model servers (Ollama 11434, LM Studio 1234, ...): a connect marks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u16);
+	__type(value, __u8);
+} ai_ports SEC(".maps");
+
+/* [0] records the ring could not take, [1] bytes that could not be read: per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* A syscall between its entry and its exit, per thread: the arguments the exit needs. */
+struct pending_call {
+	__u32 nr;
+	__s32 fd;
+	__s32 fd2;
+	__u32 flags;
+	__u64 ptr;
+	__u32 len;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct pending_call);
+} pending SEC(".maps");
+
+struct fd_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct io_acc {
+	__u64 read_bytes;
+	__u64 write_bytes;
+	__u32 reads;
+	__u32 writes;
+};
+
+/* Open files we follow (opened while we watched, by a process whose file events we keep). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct fd_key);
+	__type(value, struct io_acc);
+} file_io SEC(".maps");
+
+/* Big records are built here, not on the 512-byte stack. */
+union scratch {
+	struct oisp_exec exec;
+	struct oisp_file_open open;
+	char env[8192];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, union scratch);
+} scratch_space SEC(".maps");
+
+static __always_inline void count_drop(__u32 slot, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&drops, &slot);
+	if (v)
+		*v += n;
+}
+
+static __always_inline void *scratch(__u32 slot)
+{
+	return bpf_map_lookup_elem(&scratch_space, &slot);
+}
+
+static __always_inline int excluded(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&excluded_tgids, &tgid) != NULL;
+}
+
+/* Whether this process's file events are kept (file_mode: marked, all, none). */
+static __always_inline int files_followed(__u32 tgid)
+{
+	__u32 zero = 0;
+	struct oisp_sys_settings *s = bpf_map_lookup_elem(&sys_settings, &zero);
+	__u32 mode = s ? s->file_mode : OISP_FILES_MARKED;
+	if (mode == OISP_FILES_ALL)
+		return 1;
+	if (mode == OISP_FILES_NONE)
+		return 0;
+	return bpf_map_lookup_elem(&marked_tgids, &tgid) != NULL;
+}
+
+#define PATH_PARTS 32
+#define NAME_READ 256
+
+/* read_path's state, walked by bpf_loop callbacks (each verified once, not per iteration). */
+struct path_walk {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	struct dentry *parts[PATH_PARTS];
+	__u32 n;
+	__u32 complete;
+	char *out;
+	__u64 pos;
+};
+
+/* One step up: the parent dentry, or across a mount to where it is mounted. */
+static long walk_up(__u64 i, void *arg)
+{
+	struct path_walk *w = arg;
+	/* Kernel pointers into locals first: CO-RE relocates kernel types, not our struct. */
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct dentry *dentry = w->dentry;
+	struct mount *mnt = w->mnt;
+	struct dentry *root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	if (dentry == root || dentry == parent) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+		if (up == mnt || (dentry == parent && dentry != root)) {
+			w->complete = 1;
+			return 1;
+		}
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vfsmnt = &up->mnt;
+		return 0;
+	}
+	if (w->n >= PATH_PARTS)
+		return 1;
+	w->parts[w->n & (PATH_PARTS - 1)] = dentry;
+	w->n++;
+	w->dentry = parent;
+	return 0;
+}
+
+/* One component down from the root: "/" and its name. */
+static long write_component(__u64 i, void *arg)
+{
+	struct path_walk *w = arg;
+	if (i >= w->n)
+		return 1;
+	__u32 k = w->n - 1 - i;
+	/* u64 offsets with barrier_var: clang must not drop the bounds the verifier needs. */
+	__u64 at = w->pos;
+	barrier_var(at);
+	if (at > OISP_PATH_MAX - NAME_READ - 2)
+		return 1;
+	w->out[at] = '/';
+	at += 1;
+	barrier_var(at);
+	if (at > OISP_PATH_MAX - NAME_READ - 1)
+		return 1;
+	struct dentry *d = w->parts[k & (PATH_PARTS - 1)];
+	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	long len = bpf_probe_read_kernel_str(w->out + at, NAME_READ, name);
+	if (len < 1)
+		len = 1;
+	if (len > NAME_READ)
+		len = NAME_READ;
+	w->pos = at + len - 1;
+	return 0;
+}
+
+/* The path of a `struct path` as d_path would write it, walking dentries up and crossing mounts;
+ * deeper than PATH_PARTS components, the top is cut (the path then starts with "..."). */
+static __always_inline __u64 read_path(const struct path *p, char *out)
+{
+	struct path_walk w = {};
+	w.dentry = BPF_CORE_READ(p, dentry);
+	w.vfsmnt = BPF_CORE_READ(p, mnt);
+	w.mnt = container_of(w.vfsmnt, struct mount, mnt);
+	w.out = out;
+	bpf_loop(PATH_PARTS + 16, walk_up, &w, 0);
+	if (!w.complete) {
+		out[0] = '.';
+		out[1] = '.';
+		out[2] = '.';
+		w.pos = 3;
+	}
+	bpf_loop(PATH_PARTS, write_component, &w, 0);
+	__u64 end = w.pos;
+	barrier_var(end);
+	if (end == 0)
+		out[end++] = '/';
+	barrier_var(end);
+	if (end > OISP_PATH_MAX - 1)
+		end = OISP_PATH_MAX - 1;
+	out[end] = 0;
+	return end;
+}
+
+/* ---- processes --------------------------------------------------------------------------- */
+
+struct env_scan {
+	const char *env;
+	__u32 len;
+	char *value;
+};
+
+#define KEY "OTEL_SERVICE_NAME="
+#define KEY_LEN 18
+
+static long find_service_name(__u64 i, void *arg)
+{
+	struct env_scan *e = arg;
+	if (i + KEY_LEN >= e->len)
+		return 1;
+	if (i > 0 && e->env[(i - 1) & 8191] != 0)
+		return 0;
+	const char key[] = KEY;
+	for (int k = 0; k < KEY_LEN; k++)
+		if (e->env[(i + k) & 8191] != key[k])
+			return 0;
+	for (int k = 0; k < OISP_VALUE_MAX - 1; k++) {
+		char c = e->env[(i + KEY_LEN + k) & 8191];
+		e->value[k] = c;
+		if (c == 0)
+			return 1;
+	}
+	e->value[OISP_VALUE_MAX - 1] = 0;
+	return 1;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = task->tgid;
+	if (excluded(tgid))
+		return 0;
+	struct oisp_exec *r = scratch(0);
+	union scratch *env = scratch(1);
+	if (!r || !env)
+		return 0;
+	r->kind = OISP_REC_EXEC;
+	r->pid = tgid;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->start_ns = task->start_time;
+	r->cgroup_id = bpf_get_current_cgroup_id();
+	r->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	r->uid = (__u32)bpf_get_current_uid_gid();
+	struct pid *tp = task->thread_pid;
+	__u32 level = BPF_CORE_READ(tp, level);
+	r->ns_pid = BPF_CORE_READ(tp, numbers[level & 7].nr);
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	/* The executable's own path (as /proc/PID/exe says it: symlinks resolved), else the name exec'd. */
+	struct file *exe_file = BPF_CORE_READ(task, mm, exe_file);
+	if (exe_file) {
+		struct path exe = BPF_CORE_READ(exe_file, f_path);
+		read_path(&exe, r->filename);
+	} else {
+		bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
+	}
+	struct path pwd = BPF_CORE_READ(task, fs, pwd);
+	read_path(&pwd, r->cwd);
+
+	/* argv: the new image's arg area, read before the process can run (or exit). */
+	__u64 arg_start = BPF_CORE_READ(task, mm, arg_start);
+	__u64 arg_end = BPF_CORE_READ(task, mm, arg_end);
+	__u64 args = arg_end > arg_start ? arg_end - arg_start : 0;
+	r->args_cut = args > OISP_ARGS_MAX;
+	if (args > OISP_ARGS_MAX)
+		args = OISP_ARGS_MAX;
+	barrier_var(args);
+	if (args > OISP_ARGS_MAX)
+		args = OISP_ARGS_MAX;
+	if (args > 0 && bpf_probe_read_user(r->args, args, (void *)arg_start) != 0)
+		args = 0;
+	r->args_len = args;
+
+	/* OTEL_SERVICE_NAME, found in the environment here: the rest of it (secrets among it) never leaves the kernel. */
+	r->service_name[0] = 0;
+	__u64 env_start = BPF_CORE_READ(task, mm, env_start);
+	__u64 env_end = BPF_CORE_READ(task, mm, env_end);
+	__u64 env_len = env_end > env_start ? env_end - env_start : 0;
+	if (env_len > sizeof(env->env))
+		env_len = sizeof(env->env);
+	barrier_var(env_len);
+	if (env_len > sizeof(env->env))
+		env_len = sizeof(env->env);
+	if (env_len > KEY_LEN && bpf_probe_read_user(env->env, env_len, (void *)env_start) == 0) {
+		struct env_scan scan = { .env = env->env, .len = env_len, .value = r->service_name };
+		bpf_loop(env_len, find_service_name, &scan, 0);
+	}
+	if (bpf_ringbuf_output(&events, r, sizeof(*r), 0) != 0)
+		count_drop(0, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid;
+	__u32 ctgid = child->tgid;
+	if (ptgid == ctgid || excluded(ptgid))
+		return 0; /* a thread, not a process */
+	/* A new process of an agent is part of the agent. */
+	if (bpf_map_lookup_elem(&marked_tgids, &ptgid)) {
+		__u8 one = 1;
+		bpf_map_update_elem(&marked_tgids, &ctgid, &one, BPF_ANY);
+	}
+	struct oisp_fork *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(0, 1);
+		return 0;
+	}
+	r->kind = OISP_REC_FORK;
+	r->pid = ctgid;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->start_ns = child->start_time;
+	r->ppid = ptgid;
+	r->pad = 0;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+struct flush_ctx {
+	__u32 tgid;
+	__u64 ts;
+};
+
+static __always_inline void send_io(__u32 tgid, __s32 fd, struct io_acc *acc, __u64 ts)
+{
+	if (acc->reads == 0 && acc->writes == 0)
+		return;
+	struct oisp_file_io *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(0, 1);
+		return;
+	}
+	r->kind = OISP_REC_FILE_IO;
+	r->pid = tgid;
+	r->ts_ns = ts;
+	r->fd = fd;
+	r->pad = 0;
+	r->read_bytes = acc->read_bytes;
+	r->write_bytes = acc->write_bytes;
+	r->reads = acc->reads;
+	r->writes = acc->writes;
+	bpf_ringbuf_submit(r, 0);
+}
+
+static long flush_process_files(struct bpf_map *map, struct fd_key *key, struct io_acc *acc, struct flush_ctx *ctx)
+{
+	if (key->tgid != ctx->tgid)
+		return 0;
+	send_io(key->tgid, key->fd, acc, ctx->ts);
+	bpf_map_delete_elem(map, key);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *task, bool group_dead)
+{
+	__u32 tgid = task->tgid;
+	if (!group_dead || excluded(tgid))
+		return 0;
+	__u64 ts = bpf_ktime_get_ns();
+	/* Files still open when the process ends are closed by the kernel: their totals go now. */
+	struct flush_ctx flush = { .tgid = tgid, .ts = ts };
+	bpf_for_each_map_elem(&file_io, flush_process_files, &flush, 0);
+	bpf_map_delete_elem(&marked_tgids, &tgid);
+	struct oisp_exit *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(0, 1);
+		return 0;
+	}
+	r->kind = OISP_REC_EXIT;
+	r->pid = tgid;
+	r->ts_ns = ts;
+	r->start_ns = task->start_time;
+	r->exit_code = task->exit_code;
+	r->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+/* ---- syscalls ---------------------------------------------------------------------------- */
+
+static __always_inline void remember(__u64 id, struct pending_call *c)
+{
+	bpf_map_update_elem(&pending, &id, c, BPF_ANY);
+}
+
+static __always_inline int followed_fd(__u32 tgid, __s32 fd)
+{
+	struct fd_key k = { .tgid = tgid, .fd = fd };
+	return bpf_map_lookup_elem(&file_io, &k) != NULL;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
+{
+	switch (nr) {
+	case NR_openat: case NR_openat2: case NR_close: case NR_connect:
+	case NR_read: case NR_write: case NR_pread64: case NR_pwrite64: case NR_readv: case NR_writev:
+	case NR_sendfile: case NR_splice: case NR_copy_file_range:
+	case NR_dup: case NR_dup2: case NR_dup3: case NR_fcntl:
+		break;
+	default:
+		return 0;
+	}
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	if (excluded(tgid))
+		return 0;
+	struct pending_call c = { .nr = nr };
+	switch (nr) {
+	case NR_openat:
+	case NR_openat2:
+		if (!files_followed(tgid))
+			return 0;
+		c.fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		c.ptr = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		if (nr == NR_openat) {
+			c.flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		} else {
+			__u64 flags = 0;
+			bpf_probe_read_user(&flags, sizeof(flags), (void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
+			c.flags = flags;
+		}
+		remember(id, &c);
+		return 0;
+	case NR_close: {
+		struct fd_key k = { .tgid = tgid, .fd = PT_REGS_PARM1_CORE_SYSCALL(regs) };
+		struct io_acc *acc = bpf_map_lookup_elem(&file_io, &k);
+		if (acc) {
+			send_io(tgid, k.fd, acc, bpf_ktime_get_ns());
+			bpf_map_delete_elem(&file_io, &k);
+		}
+		return 0;
+	}
+	case NR_connect:
+		c.fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		c.ptr = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		c.len = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		remember(id, &c);
+		return 0;
+	case NR_fcntl: {
+		__u32 cmd = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)
+			return 0;
+	}
+		/* fallthrough */
+	case NR_dup:
+	case NR_dup2:
+	case NR_dup3:
+		c.fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		if (nr == NR_dup2 || nr == NR_dup3) {
+			/* The target fd is closed first if open: a followed one ends here. */
+			struct fd_key k = { .tgid = tgid, .fd = PT_REGS_PARM2_CORE_SYSCALL(regs) };
+			struct io_acc *acc = bpf_map_lookup_elem(&file_io, &k);
+			if (acc && k.fd != c.fd) {
+				send_io(tgid, k.fd, acc, bpf_ktime_get_ns());
+				bpf_map_delete_elem(&file_io, &k);
+			}
+		}
+		if (followed_fd(tgid, c.fd))
+			remember(id, &c);
+		return 0;
+	case NR_sendfile:
+		/* sendfile(out_fd, in_fd, ...) */
+		c.fd2 = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		c.fd = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		break;
+	case NR_splice:
+	case NR_copy_file_range:
+		/* (fd_in, off_in, fd_out, ...) */
+		c.fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		c.fd2 = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		break;
+	default:
+		c.fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		c.fd2 = -1;
+	}
+	if (nr == NR_write || nr == NR_pwrite64 || nr == NR_writev) {
+		c.fd2 = c.fd;
+		c.fd = -1;
+	}
+	if ((c.fd >= 0 && followed_fd(tgid, c.fd)) || (c.fd2 >= 0 && followed_fd(tgid, c.fd2)))
+		remember(id, &c);
+	return 0;
+}
+
+static __always_inline void add_io(__u32 tgid, __s32 fd, long bytes, int write)
+{
+	struct fd_key k = { .tgid = tgid, .fd = fd };
+	struct io_acc *acc = bpf_map_lookup_elem(&file_io, &k);
+	if (!acc)
+		return;
+	if (write) {
+		__sync_fetch_and_add(&acc->write_bytes, bytes);
+		__sync_fetch_and_add(&acc->writes, 1);
+	} else {
+		__sync_fetch_and_add(&acc->read_bytes, bytes);
+		__sync_fetch_and_add(&acc->reads, 1);
+	}
+}
+
+static __always_inline void on_open_exit(__u64 id, struct pending_call *c, long ret, struct task_struct *task)
+{
+	__u32 tgid = id >> 32;
+	struct oisp_file_open *r = scratch(0);
+	if (!r)
+		return;
+	r->kind = OISP_REC_FILE_OPEN;
+	r->pid = tgid;
+	r->tid = (__u32)id;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->fd = ret;
+	r->dirfd = c->fd;
+	r->flags = c->flags;
+	r->resolved = 0;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	if (ret >= 0) {
+		/* The opened file's own path: absolute, whatever the cwd, dirfd or symlinks were. */
+		struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+		struct file *f = NULL;
+		bpf_probe_read_kernel(&f, sizeof(f), &fds[ret & 0xffff]);
+		if (f) {
+			struct path fp = BPF_CORE_READ(f, f_path);
+			read_path(&fp, r->path);
+			r->resolved = 1;
+		}
+		struct fd_key k = { .tgid = tgid, .fd = ret };
+		struct io_acc zero = {};
+		bpf_map_update_elem(&file_io, &k, &zero, BPF_ANY);
+	}
+	if (!r->resolved && bpf_probe_read_user_str(r->path, sizeof(r->path), (void *)c->ptr) < 0)
+		r->path[0] = 0;
+	if (bpf_ringbuf_output(&events, r, sizeof(*r), 0) != 0)
+		count_drop(0, 1);
+}
+
+static __always_inline void on_connect_exit(__u64 id, struct pending_call *c, long ret)
+{
+	__u32 tgid = id >> 32;
+	__u16 family = 0;
+	bpf_probe_read_user(&family, sizeof(family), (void *)c->ptr);
+	if (family != AF_INET && family != AF_INET6)
+		return; /* unix sockets and the rest: not network */
+	struct oisp_connect *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(0, 1);
+		return;
+	}
+	r->kind = OISP_REC_CONNECT;
+	r->pid = tgid;
+	r->tid = (__u32)id;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->fd = c->fd;
+	r->ret = ret;
+	r->family = family;
+	__u16 port_be = 0;
+	bpf_probe_read_user(&port_be, sizeof(port_be), (void *)(c->ptr + 2));
+	r->port = bpf_ntohs(port_be);
+	__builtin_memset(r->addr, 0, sizeof(r->addr));
+	if (family == AF_INET)
+		bpf_probe_read_user(r->addr, 4, (void *)(c->ptr + 4));
+	else
+		bpf_probe_read_user(r->addr, 16, (void *)(c->ptr + 8));
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	__u16 port = r->port;
+	bpf_ringbuf_submit(r, 0);
+	/* A connect to a local model server's port marks the process as an agent. */
+	if (bpf_map_lookup_elem(&ai_ports, &port)) {
+		__u8 one = 1;
+		bpf_map_update_elem(&marked_tgids, &tgid, &one, BPF_ANY);
+	}
+}
+
+static __always_inline void on_dup_exit(__u32 tgid, __s32 oldfd, __s32 newfd)
+{
+	struct fd_key k = { .tgid = tgid, .fd = newfd };
+	struct io_acc zero = {};
+	bpf_map_update_elem(&file_io, &k, &zero, BPF_ANY);
+	struct oisp_file_dup *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(0, 1);
+		return;
+	}
+	r->kind = OISP_REC_FILE_DUP;
+	r->pid = tgid;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->oldfd = oldfd;
+	r->newfd = newfd;
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_call *p = bpf_map_lookup_elem(&pending, &id);
+	if (!p)
+		return 0;
+	struct pending_call c = *p;
+	bpf_map_delete_elem(&pending, &id);
+	__u32 tgid = id >> 32;
+	switch (c.nr) {
+	case NR_openat:
+	case NR_openat2:
+		on_open_exit(id, &c, ret, bpf_get_current_task_btf());
+		return 0;
+	case NR_connect:
+		on_connect_exit(id, &c, ret);
+		return 0;
+	case NR_dup:
+	case NR_dup2:
+	case NR_dup3:
+	case NR_fcntl:
+		if (ret >= 0 && ret != c.fd)
+			on_dup_exit(tgid, c.fd, ret);
+		return 0;
+	default:
+		if (ret <= 0)
+			return 0;
+		if (c.fd >= 0)
+			add_io(tgid, c.fd, ret, 0);
+		if (c.fd2 >= 0)
+			add_io(tgid, c.fd2, ret, 1);
+	}
+	return 0;
+}

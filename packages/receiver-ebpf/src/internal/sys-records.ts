@@ -1,0 +1,208 @@
+// Decoding the records of bpf/sys.bpf.c (its own ring): exec, exit, file open, file I/O totals,
+// connect. Layouts as in bpf/oisp_records.h; records.test.ts checks them against the header.
+
+export const REC_EXEC = 10;
+export const REC_EXIT = 11;
+export const REC_FILE_OPEN = 12;
+export const REC_FILE_IO = 13;
+export const REC_CONNECT = 14;
+export const REC_FILE_DUP = 15;
+export const REC_FORK = 16;
+
+const PATH_MAX = 1024;
+
+export const EXEC_LAYOUT = {
+  kind: 0, pid: 4, ts_ns: 8, start_ns: 16, cgroup_id: 24, ppid: 32, uid: 36, ns_pid: 40, args_len: 44, args_cut: 48,
+  comm: 56, filename: 72, cwd: 72 + PATH_MAX, service_name: 72 + 2 * PATH_MAX, args: 72 + 2 * PATH_MAX + 128, size: 72 + 2 * PATH_MAX + 128 + 2048,
+} as const;
+export const EXIT_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, start_ns: 16, exit_code: 24, ppid: 28, comm: 32, size: 48 } as const;
+export const FILE_OPEN_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, tid: 16, fd: 20, dirfd: 24, flags: 28, resolved: 32, comm: 40, path: 56, size: 56 + PATH_MAX } as const;
+export const FILE_IO_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, fd: 16, read_bytes: 24, write_bytes: 32, reads: 40, writes: 44, size: 48 } as const;
+export const FILE_DUP_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, oldfd: 16, newfd: 20, size: 24 } as const;
+export const FORK_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, start_ns: 16, ppid: 24, size: 32 } as const;
+export const CONNECT_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, tid: 16, fd: 20, ret: 24, family: 28, port: 30, addr: 32, comm: 48, size: 64 } as const;
+
+export interface ExecRecord {
+  kind: typeof REC_EXEC;
+  pid: number;
+  tsNs: bigint;
+  startNs: bigint;
+  cgroupId: bigint;
+  ppid: number;
+  uid: number;
+  nsPid: number;
+  comm: string;
+  filename: string;
+  cwd: string;
+  serviceName: string;
+  args: string[];
+  argsCut: boolean;
+}
+
+export interface ExitRecord {
+  kind: typeof REC_EXIT;
+  pid: number;
+  tsNs: bigint;
+  startNs: bigint;
+  /** The wait status: exit code << 8 | terminating signal. */
+  status: number;
+  ppid: number;
+  comm: string;
+}
+
+export interface FileOpenRecord {
+  kind: typeof REC_FILE_OPEN;
+  pid: number;
+  tid: number;
+  tsNs: bigint;
+  /** The result: an fd, or -errno. */
+  fd: number;
+  dirfd: number;
+  flags: number;
+  /** True: the opened file's full path; false: the path as the caller gave it. */
+  resolved: boolean;
+  comm: string;
+  path: string;
+}
+
+export interface FileIoRecord {
+  kind: typeof REC_FILE_IO;
+  pid: number;
+  tsNs: bigint;
+  fd: number;
+  readBytes: number;
+  writeBytes: number;
+  reads: number;
+  writes: number;
+}
+
+export interface ConnectRecord {
+  kind: typeof REC_CONNECT;
+  pid: number;
+  tid: number;
+  tsNs: bigint;
+  fd: number;
+  ret: number;
+  family: 'inet' | 'inet6';
+  ip: string;
+  port: number;
+  comm: string;
+}
+
+export interface FileDupRecord {
+  kind: typeof REC_FILE_DUP;
+  pid: number;
+  tsNs: bigint;
+  oldfd: number;
+  newfd: number;
+}
+
+export interface ForkRecord {
+  kind: typeof REC_FORK;
+  pid: number;
+  tsNs: bigint;
+  startNs: bigint;
+  ppid: number;
+}
+
+export type SysRecord = ExecRecord | ExitRecord | FileOpenRecord | FileIoRecord | ConnectRecord | FileDupRecord | ForkRecord;
+
+export class SysRecordError extends Error {}
+
+function cString(buf: Buffer, start: number, max: number): string {
+  const field = buf.subarray(start, start + max);
+  const nul = field.indexOf(0);
+  return field.toString('utf8', 0, nul === -1 ? max : nul);
+}
+
+function ipString(family: number, b: Buffer): string {
+  if (family === 2) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
+  const v4mapped = groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff';
+  if (v4mapped) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  // The longest run of zero groups becomes "::".
+  let best = [-1, 0];
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > best[1]) best = [i, j - i];
+    i = j;
+  }
+  if (best[1] < 2) return groups.join(':');
+  return `${groups.slice(0, best[0]).join(':')}::${groups.slice(best[0] + best[1]).join(':')}`;
+}
+
+const SIZES: Record<number, number> = {
+  [REC_EXEC]: EXEC_LAYOUT.size,
+  [REC_EXIT]: EXIT_LAYOUT.size,
+  [REC_FILE_OPEN]: FILE_OPEN_LAYOUT.size,
+  [REC_FILE_IO]: FILE_IO_LAYOUT.size,
+  [REC_CONNECT]: CONNECT_LAYOUT.size,
+  [REC_FILE_DUP]: FILE_DUP_LAYOUT.size,
+  [REC_FORK]: FORK_LAYOUT.size,
+};
+
+/** Every record of one batch ([u32 length][record]...); a malformed one throws naming its byte offset. */
+export function decodeSysBatch(batch: Buffer): SysRecord[] {
+  const out: SysRecord[] = [];
+  let pos = 0;
+  while (pos < batch.length) {
+    if (pos + 4 > batch.length) throw new SysRecordError(`truncated record length at byte ${pos}`);
+    const size = batch.readUInt32LE(pos);
+    const s = pos + 4;
+    if (s + size > batch.length) throw new SysRecordError(`record at byte ${pos} claims ${size} bytes, ${batch.length - s} left`);
+    const kind = batch.readUInt32LE(s);
+    const need = SIZES[kind];
+    if (need === undefined) throw new SysRecordError(`unknown record kind ${kind} at byte ${pos}`);
+    if (size < need) throw new SysRecordError(`record at byte ${pos}: kind ${kind} needs ${need} bytes, has ${size}`);
+    const r = batch.subarray(s, s + size);
+    const pid = r.readUInt32LE(4);
+    const tsNs = r.readBigUInt64LE(8);
+    if (kind === REC_EXEC) {
+      const L = EXEC_LAYOUT;
+      const argsLen = Math.min(r.readUInt32LE(L.args_len), 2048);
+      const raw = r.toString('utf8', L.args, L.args + argsLen);
+      const args = raw.split('\0');
+      if (args[args.length - 1] === '') args.pop();
+      out.push({
+        kind, pid, tsNs,
+        startNs: r.readBigUInt64LE(L.start_ns), cgroupId: r.readBigUInt64LE(L.cgroup_id), ppid: r.readUInt32LE(L.ppid), uid: r.readUInt32LE(L.uid),
+        nsPid: r.readUInt32LE(L.ns_pid), comm: cString(r, L.comm, 16), filename: cString(r, L.filename, PATH_MAX), cwd: cString(r, L.cwd, PATH_MAX),
+        serviceName: cString(r, L.service_name, 128), args, argsCut: r.readUInt32LE(L.args_cut) !== 0,
+      });
+    } else if (kind === REC_EXIT) {
+      const L = EXIT_LAYOUT;
+      out.push({ kind, pid, tsNs, startNs: r.readBigUInt64LE(L.start_ns), status: r.readUInt32LE(L.exit_code), ppid: r.readUInt32LE(L.ppid), comm: cString(r, L.comm, 16) });
+    } else if (kind === REC_FILE_OPEN) {
+      const L = FILE_OPEN_LAYOUT;
+      out.push({
+        kind, pid, tsNs, tid: r.readUInt32LE(L.tid), fd: r.readInt32LE(L.fd), dirfd: r.readInt32LE(L.dirfd), flags: r.readUInt32LE(L.flags),
+        resolved: r.readUInt32LE(L.resolved) !== 0, comm: cString(r, L.comm, 16), path: cString(r, L.path, PATH_MAX),
+      });
+    } else if (kind === REC_FILE_IO) {
+      const L = FILE_IO_LAYOUT;
+      out.push({
+        kind, pid, tsNs, fd: r.readInt32LE(L.fd), readBytes: Number(r.readBigUInt64LE(L.read_bytes)), writeBytes: Number(r.readBigUInt64LE(L.write_bytes)),
+        reads: r.readUInt32LE(L.reads), writes: r.readUInt32LE(L.writes),
+      });
+    } else if (kind === REC_FILE_DUP) {
+      out.push({ kind, pid, tsNs, oldfd: r.readInt32LE(FILE_DUP_LAYOUT.oldfd), newfd: r.readInt32LE(FILE_DUP_LAYOUT.newfd) });
+    } else if (kind === REC_FORK) {
+      out.push({ kind, pid, tsNs, startNs: r.readBigUInt64LE(FORK_LAYOUT.start_ns), ppid: r.readUInt32LE(FORK_LAYOUT.ppid) });
+    } else {
+      const L = CONNECT_LAYOUT;
+      const family = r.readUInt16LE(L.family);
+      out.push({
+        kind: REC_CONNECT, pid, tsNs, tid: r.readUInt32LE(L.tid), fd: r.readInt32LE(L.fd), ret: r.readInt32LE(L.ret),
+        family: family === 2 ? 'inet' : 'inet6', ip: ipString(family, r.subarray(L.addr, L.addr + 16)), port: r.readUInt16LE(L.port), comm: cString(r, L.comm, 16),
+      });
+    }
+    pos = s + size;
+  }
+  return out;
+}

@@ -1,0 +1,147 @@
+// sys.bpf.c's records as OISP events: process.exec / process.exit, file.open, file.read /
+// file.write (totals per open file, at close), network.connect. Keeps what later events need:
+// each process as its exec described it (so a short tool's events still say what it was) and the
+// path behind each followed fd.
+import os from 'node:os';
+import {
+  createEvent,
+  formatTimestamp,
+  type ComponentTelemetry,
+  type FileIo,
+  type FileOpen,
+  type NetworkConnect,
+  type OispEvent,
+  type ProcessExec,
+  type ProcessExit,
+  type ProcessInfo,
+} from '@oisp/core';
+import { REC_CONNECT, REC_EXEC, REC_EXIT, REC_FILE_DUP, REC_FILE_IO, REC_FILE_OPEN, REC_FORK, type ExecRecord, type SysRecord } from './sys-records.ts';
+
+const MAX_PROCESSES = 65536;
+const MAX_FDS = 262144;
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
+const EINPROGRESS = os.constants.errno.EINPROGRESS;
+
+export interface SystemEventOptions {
+  source: { collector: string; collector_version?: string };
+  telemetry: ComponentTelemetry;
+  /** Whether file events of this path are wanted (include/exclude patterns). */
+  wantPath(path: string): boolean;
+}
+
+export class SystemEvents {
+  readonly #opts: SystemEventOptions;
+  /** What each process's exec said, by pid. */
+  readonly #processes = new Map<number, ProcessInfo>();
+  /** The path behind each followed fd: `${pid}:${fd}`. */
+  readonly #paths = new Map<string, string>();
+
+  constructor(opts: SystemEventOptions) {
+    this.#opts = opts;
+  }
+
+  /** What is known of a process from its exec (for the envelopes of other events too, TLS ones included). */
+  process(pid: number): ProcessInfo | undefined {
+    return this.#processes.get(pid);
+  }
+
+  toEvents(records: SysRecord[], monoToWall: bigint): OispEvent[] {
+    const out: OispEvent[] = [];
+    for (const r of records) {
+      const e = this.#toEvent(r, monoToWall);
+      if (e) {
+        out.push(...e);
+        for (const ev of e) this.#opts.telemetry.add('system_events', 1, { type: ev.event_type });
+      }
+    }
+    return out;
+  }
+
+  #toEvent(r: SysRecord, monoToWall: bigint): OispEvent[] | undefined {
+    const envelope = (pid: number, tid?: number) => ({
+      ts: formatTimestamp(r.tsNs + monoToWall),
+      ts_mono: r.tsNs.toString(),
+      process: { ...(this.#processes.get(pid) ?? { pid }), ...(tid && tid !== pid ? { tid } : {}) },
+      source: { ...this.#opts.source, capture_method: 'ebpf_tracepoint', capture_point: 'kernel' },
+    });
+    switch (r.kind) {
+      case REC_EXEC: {
+        const info = this.#remember(r);
+        const data: ProcessExec = { exe: r.filename, args: r.args, cwd: r.cwd, ppid: r.ppid, uid: r.uid, cgroup_id: r.cgroupId.toString() };
+        if (r.serviceName) data.service_name = r.serviceName;
+        const e = createEvent('process.exec', data, { ...envelope(r.pid), process: info, actor: { uid: r.uid } });
+        if (r.argsCut) e.confidence = { level: 'high', completeness: 'partial', reasons: ['arguments cut at 2 KiB'] };
+        return [e];
+      }
+      case REC_EXIT: {
+        const data: ProcessExit = { exit_code: (r.status >> 8) & 0xff, runtime_ms: Number((r.tsNs - r.startNs) / 1000n) / 1000 };
+        const signal = r.status & 0x7f;
+        if (signal) data.signal = signal;
+        const e = createEvent('process.exit', data, envelope(r.pid));
+        if (!e.process!.ppid && r.ppid) e.process!.ppid = r.ppid;
+        this.#processes.delete(r.pid);
+        for (const key of this.#paths.keys()) if (key.startsWith(`${r.pid}:`)) this.#paths.delete(key);
+        return [e];
+      }
+      case REC_FILE_OPEN: {
+        // This fd is this file from now on, whatever it was before (a close with no I/O is not reported).
+        this.#paths.delete(`${r.pid}:${r.fd}`);
+        if (!this.#opts.wantPath(r.path)) {
+          this.#opts.telemetry.add('file_events_suppressed', 1, { filter: 'path' });
+          return undefined;
+        }
+        if (r.fd >= 0) {
+          this.#paths.set(`${r.pid}:${r.fd}`, r.path);
+          if (this.#paths.size > MAX_FDS) this.#paths.delete(this.#paths.keys().next().value as string);
+        }
+        const data: FileOpen = { path: r.path, fd: r.fd >= 0 ? r.fd : -1, flags: r.flags, result: r.fd };
+        return [createEvent('file.open', data, envelope(r.pid, r.tid))];
+      }
+      case REC_FILE_IO: {
+        const key = `${r.pid}:${r.fd}`;
+        const path = this.#paths.get(key);
+        this.#paths.delete(key);
+        if (path === undefined) return undefined; // its open was filtered out
+        const out: OispEvent[] = [];
+        if (r.reads > 0) out.push(createEvent('file.read', { path, fd: r.fd, bytes: r.readBytes, ops: r.reads } satisfies FileIo, envelope(r.pid)));
+        if (r.writes > 0) out.push(createEvent('file.write', { path, fd: r.fd, bytes: r.writeBytes, ops: r.writes } satisfies FileIo, envelope(r.pid)));
+        return out;
+      }
+      case REC_FILE_DUP: {
+        // The new fd is the same open file (a shell's `> file`): its totals go under that path.
+        const path = this.#paths.get(`${r.pid}:${r.oldfd}`);
+        if (path !== undefined) this.#paths.set(`${r.pid}:${r.newfd}`, path);
+        return undefined;
+      }
+      case REC_FORK: {
+        // A forked process is its parent's copy until it execs (a subshell runs the same program).
+        const parent = this.#processes.get(r.ppid);
+        this.#keep({ ...(parent ?? {}), pid: r.pid, ppid: r.ppid, start_time: r.startNs.toString() });
+        return undefined;
+      }
+      case REC_CONNECT: {
+        const pending = r.ret === -EINPROGRESS;
+        const data: NetworkConnect = { fd: r.fd, family: r.family, dest: { ip: r.ip, port: r.port }, success: r.ret === 0 || pending };
+        if (pending) data.pending = true;
+        else if (r.ret < 0) data.error = ERRNO_NAMES.get(-r.ret) ?? `errno ${-r.ret}`;
+        return [createEvent('network.connect', data, envelope(r.pid, r.tid))];
+      }
+    }
+  }
+
+  #remember(r: ExecRecord): ProcessInfo {
+    const name = r.filename.split('/').pop() || r.comm;
+    const info: ProcessInfo = { pid: r.pid, ppid: r.ppid, exe: r.filename, name, cmdline: r.args.join(' '), cwd: r.cwd, start_time: r.startNs.toString() };
+    if (r.nsPid && r.nsPid !== r.pid) info.ns_pid = r.nsPid;
+    if (r.serviceName) info.service_name = r.serviceName;
+    this.#keep(info);
+    return info;
+  }
+
+  #keep(info: ProcessInfo): void {
+    this.#processes.delete(info.pid);
+    this.#processes.set(info.pid, info);
+    if (this.#processes.size > MAX_PROCESSES) this.#processes.delete(this.#processes.keys().next().value as number);
+  }
+}
