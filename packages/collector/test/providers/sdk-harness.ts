@@ -20,6 +20,8 @@ export interface SdkHarness {
   mock: MockProvider;
   /** Runs one scenario of sdk-client.mjs; resolves with its pid and what it printed. */
   run(scenario: string): Promise<{ pid: number; sent: Record<string, any>; result: Record<string, any> }>;
+  /** Runs a script of this folder (with args) the same way; resolves with its pid and its JSON output. */
+  runScript(script: string, args: string[]): Promise<{ pid: number; output: Record<string, any> }>;
   close(): Promise<void>;
 }
 
@@ -29,21 +31,26 @@ export async function startSdkHarness(dir: string): Promise<SdkHarness> {
   const hosts = join(dir, 'hosts');
   writeFileSync(hosts, `127.0.0.1 localhost\n${ip} ${PROVIDER_HOSTS.join(' ')}\n`);
   const mock = await startMockProvider({ cert, key, ip });
+  async function runNode(script: string, args: string[]): Promise<{ pid: number; output: Record<string, any> }> {
+    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, process.execPath, script, ...args], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: cert },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0, `${script} ${args.join(' ')} failed: ${stderr}`);
+    return { pid: child.pid!, output: JSON.parse(stdout) };
+  }
   return {
     mock,
     async run(scenario) {
-      const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, process.execPath, client, scenario], {
-        env: { ...process.env, NODE_EXTRA_CA_CERTS: cert },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const [code] = await once(child, 'exit');
-      assert.equal(code, 0, `${scenario} failed: ${stderr}`);
-      return { pid: child.pid!, ...JSON.parse(stdout) };
+      const { pid, output } = await runNode(client, [scenario]);
+      return { pid, sent: output.sent, result: output.result };
     },
+    runScript: (script, args) => runNode(resolve(import.meta.dirname, script), args),
     close: () => mock.close(),
   };
 }
