@@ -5,6 +5,7 @@
 // the captured ai.request.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,12 +13,15 @@ import { createLogger, loadConfig, Registry, Service, validateEvent, type AiRequ
 import { callbackExporter } from '@oisp/core/testing';
 import { preflight } from '@oisp/receiver-ebpf';
 import { builtinFactories } from '../src/components.ts';
-import { startSdkHarness, type SdkHarness } from './providers/sdk-harness.ts';
+import { startSdkHarness, TEST_KEY, type SdkHarness } from './providers/sdk-harness.ts';
 
 const problems = preflight();
 const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;
 
 type Obj = Record<string, any>;
+
+/** What the SDKs send as their API key (OISP_TEST_KEY) and what the secrets scenario puts in its prompt. */
+const SECRETS = [TEST_KEY, 'ghp_OISPLIVEFAKEabcdefghijklmnopqrstuvwxyz01', 'AKIAOISPFAKE0000LIVE'];
 
 interface SdkRun {
   pid: number;
@@ -29,6 +33,7 @@ interface SdkRun {
 describe('live: SDK -> ebpf -> http -> providers', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'oisp-providers-live-'));
   const captured: OispEvent[] = [];
+  const logs: string[] = [];
   let service: Service;
   let sdk: SdkHarness;
 
@@ -43,7 +48,9 @@ service:
 `;
     const registry = new Registry([...builtinFactories(), callbackExporter('memory', (batch) => captured.push(...batch))]);
     const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
-    service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'test', version: '0' }, configDir: dir });
+    // Every log line at debug, kept to be searched for the test keys.
+    const logSink = new Writable({ write: (chunk, _enc, done) => { logs.push(String(chunk)); done(); } });
+    service = new Service({ config, factories: registry, logger: createLogger({ level: 'debug', format: 'json', destination: logSink }), buildInfo: { command: 'test', version: '0' }, configDir: dir });
     await service.start();
   });
 
@@ -193,6 +200,20 @@ service:
       assertToolCallEvents(run, res);
     });
   }
+
+  it('secrets never leave: a distinctive API key in every SDK\'s headers and credentials inside a prompt appear in no event and no log line', async () => {
+    const run = await runSdk('openai-chat-secrets');
+    const req = one<AiRequest>(run.events, 'ai.request');
+    assert.equal(req.data.auth?.type, 'bearer');
+    assert.equal(req.data.auth?.key_prefix, 'sk-proj-');
+    assert.match(req.data.auth?.key_hash ?? '', /^hmac-sha256:[0-9a-f]{16}$/);
+    assert.match(JSON.stringify(req.data.messages), /ghp_…\[REDACTED\].*AKIA…\[REDACTED\]/);
+    assert.ok(req.attrs?.['oisp.redacted'], 'the event says where it redacted');
+    const everything = JSON.stringify(captured.filter((e) => !e.event_type.startsWith('capture.') && !e.event_type.startsWith('http.'))) + logs.join('');
+    for (const secret of SECRETS) assert.equal(everything.includes(secret), false, `${secret.slice(0, 12)}… leaked`);
+    // Every scenario of this suite ran with the distinctive key: none of them let it out.
+    assert.ok(captured.filter((e) => e.event_type === 'ai.request').length >= 10);
+  });
 
   it('openai-embeddings', async () => {
     const run = await runSdk('openai-embeddings');

@@ -27,10 +27,16 @@ export interface ProvidersProcessorConfig {
   max_pending_requests: number;
   /** A request whose response has not come after this long (event time) is given up (counted). */
   request_ttl_ms: number;
+  /** How much content leaves: full (secrets redacted), metadata (hashes and lengths), none. */
+  content: 'full' | 'metadata' | 'none';
+  /** Salt of the key fingerprints (auth.key_hash); the same salt on every host makes them comparable. Default: this host's machine id. */
+  auth_hash_salt?: string;
+  /** A price table to use instead of the bundled one (the @pydantic/genai-prices JSON: an array of providers). */
+  price_file?: string;
 }
 
 export function createDefaultConfig(): ProvidersProcessorConfig {
-  return { endpoints: [], detect_api_shape: true, keep_http: false, max_pending_requests: 10_000, request_ttl_ms: 15 * 60 * 1000 };
+  return { endpoints: [], detect_api_shape: true, keep_http: false, max_pending_requests: 10_000, request_ttl_ms: 15 * 60 * 1000, content: 'full' };
 }
 
 const defaults = createDefaultConfig();
@@ -59,6 +65,9 @@ export const configSchema: JsonSchema = {
     keep_http: { type: 'boolean', default: defaults.keep_http },
     max_pending_requests: { type: 'integer', minimum: 1, default: defaults.max_pending_requests },
     request_ttl_ms: { type: 'integer', minimum: 1, default: defaults.request_ttl_ms },
+    content: { enum: ['full', 'metadata', 'none'], default: defaults.content, description: 'full (secrets redacted), metadata (hashes and lengths only) or none.' },
+    auth_hash_salt: { type: 'string', minLength: 8, 'x-secret': true },
+    price_file: { type: 'string', minLength: 1 },
   },
 };
 

@@ -21,6 +21,13 @@ import { providerError, statusError } from './internal/provider-error.ts';
 import { PROVIDERS } from './internal/provider-table.ts';
 import { findRoute, findShapeRoute, otherCallType, type RouteMatch } from './internal/routes.ts';
 import { newToolResults } from './internal/tool-results.ts';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { authOf } from './internal/auth.ts';
+import { applyContentMode } from './internal/content-mode.ts';
+import { PriceTable } from './internal/cost.ts';
+import { redactHeaders, redactText, redactUrl, redactValue } from './internal/redact.ts';
+import type { AiEmbedding, AiResponse, HttpRequest, HttpResponse } from '@oisp/core';
 
 interface PendingCall {
   facts: RequestFacts;
@@ -57,6 +64,8 @@ export class ProvidersProcessor implements Processor {
   readonly #pending = new Map<string, PendingCall>();
   readonly #toolCalls = new Map<string, string>();
   #latestNs = 0n;
+  readonly #prices: PriceTable;
+  readonly #salt: string;
 
   constructor(settings: ComponentSettings, config: ProvidersProcessorConfig, next: Consumer) {
     this.#settings = settings;
@@ -64,6 +73,8 @@ export class ProvidersProcessor implements Processor {
     this.#next = next;
     const configured = config.endpoints.map((e) => ({ name: e.provider, hosts: e.hosts, ports: e.ports, api: e.api }));
     this.#detector = new ProviderDetector(PROVIDERS, configured);
+    this.#prices = new PriceTable(config.price_file);
+    this.#salt = config.auth_hash_salt ?? machineSalt();
   }
 
   get pendingRequests(): number {
@@ -81,12 +92,12 @@ export class ProvidersProcessor implements Processor {
   process(batch: Batch): OispEvent[] {
     const out: OispEvent[] = [];
     for (const event of batch) {
-      if (event.event_type === 'http.request') {
-        if (this.#onRequest(event as HttpRequestEvent, out) && !this.#config.keep_http) continue;
-      } else if (event.event_type === 'http.response') {
-        if (this.#onResponse(event as HttpResponseEvent, out) && !this.#config.keep_http) continue;
-      }
-      out.push(event);
+      let consumed = false;
+      if (event.event_type === 'http.request') consumed = this.#onRequest(event as HttpRequestEvent, out);
+      else if (event.event_type === 'http.response') consumed = this.#onResponse(event as HttpResponseEvent, out);
+      if (consumed && !this.#config.keep_http) continue;
+      // HTTP passed on (not a provider's, or keep_http): its credentials stay here too.
+      out.push(event.event_type === 'http.request' || event.event_type === 'http.response' ? redactHttp(event as HttpRequestEvent | HttpResponseEvent) : event);
     }
     this.#expire();
     this.#flushCounts();
@@ -155,11 +166,13 @@ export class ProvidersProcessor implements Processor {
       }
       if (req.aborted || req.bytes_lost) facts.reasons.push('request incomplete in capture');
     }
-    out.push(aiRequestEvent(event, facts));
+    const aiRequest = aiRequestEvent(event, facts);
+    aiRequest.data.auth = authOf(req, this.#salt);
+    out.push(this.#finish(aiRequest));
     this.#count('ai_requests', { provider: detected.provider.name });
     for (const result of newToolResults(facts.decoded?.messages)) {
       const callTs = this.#toolCalls.get(result.callId);
-      out.push(toolResultEvent(event, requestId, result, callTs ? msBetween(callTs, req.first_byte_ts) : undefined));
+      out.push(this.#finish(toolResultEvent(event, requestId, result, callTs ? msBetween(callTs, req.first_byte_ts) : undefined)));
       this.#toolCalls.delete(result.callId);
     }
     if (this.#pending.size >= this.#config.max_pending_requests) {
@@ -200,16 +213,38 @@ export class ProvidersProcessor implements Processor {
     const providerRequestId = decoded.providerRequestId ?? REQUEST_ID_HEADERS.map((h) => header(res.headers, h)).find((v) => v !== undefined);
     const rf: ResponseFacts = { request: facts, requestFirstByteTs: pending.firstByteTs, decoded, error, providerRequestId, reasons };
     if (facts.decoded?.requestType === 'embedding') {
-      out.push(aiEmbeddingEvent(event, rf));
+      const e = aiEmbeddingEvent(event, rf);
+      this.#price(e.data, facts.provider.name);
+      out.push(this.#finish(e));
     } else {
-      out.push(aiResponseEvent(event, rf));
+      const e = aiResponseEvent(event, rf);
+      this.#price(e.data, facts.provider.name);
+      out.push(this.#finish(e));
       for (const tc of toolCallEvents(event, rf)) {
-        out.push(tc);
         this.#rememberToolCall(tc.data.call_id, res.last_byte_ts);
+        out.push(this.#finish(tc));
       }
     }
     this.#count('ai_responses', { provider: facts.provider.name, success: String(ok && !error) });
     return true;
+  }
+
+  #price(data: AiResponse | AiEmbedding, provider: string): void {
+    const cost = this.#prices.cost(provider, data.model?.id, data.usage);
+    if (cost) data.cost = cost;
+    else if (data.usage) this.#count('unpriced_calls', { provider });
+  }
+
+  /** Every event this processor makes leaves redacted, then cut to the content mode. */
+  #finish<E extends OispEvent>(event: E): E {
+    const paths: string[] = [];
+    event.data = redactValue(event.data, 'data', paths) as E['data'];
+    if (paths.length > 0) {
+      event.attrs = { ...event.attrs, 'oisp.redacted': paths };
+      this.#count('secrets_redacted', { type: event.event_type });
+    }
+    applyContentMode(event, this.#config.content);
+    return event;
   }
 
   #rememberToolCall(id: string, ts: string): void {
@@ -229,8 +264,30 @@ export class ProvidersProcessor implements Processor {
   }
 
   #decodeError(api: string, what: string, err: unknown): void {
-    this.#settings.telemetry.error(`decode_${what}`, `${api}: ${(err as Error).message}`);
+    // Parser messages may quote the body they failed on: redacted like everything else.
+    this.#settings.telemetry.error(`decode_${what}`, `${api}: ${redactText((err as Error).message).text}`);
   }
+}
+
+/** The salt of key fingerprints when none is configured: this host's machine id (stable, local). */
+function machineSalt(): string {
+  try {
+    return readFileSync('/etc/machine-id', 'utf8').trim() || hostname();
+  } catch {
+    return hostname();
+  }
+}
+
+/** An http.* event as it may leave: credential headers and query parameters blanked, secrets in bodies redacted. */
+function redactHttp<E extends HttpRequestEvent | HttpResponseEvent>(event: E): E {
+  const paths: string[] = [];
+  const d = { ...event.data } as HttpRequest & HttpResponse;
+  d.headers = redactHeaders(d.headers, 'data.headers', paths);
+  if (d.url !== undefined) d.url = redactUrl(d.url, 'data.url', paths);
+  if (d.body?.text !== undefined) d.body = { ...d.body, text: redactValue(d.body.text, 'data.body.text', paths) as string };
+  if (d.stream) d.stream = { ...d.stream, events: d.stream.events.map((e, i) => ({ ...e, data: redactValue(e.data, `data.stream.events[${i}].data`, paths) as string })) };
+  if (paths.length === 0) return event;
+  return { ...event, data: d, attrs: { ...event.attrs, 'oisp.redacted': paths } } as E;
 }
 
 /** An OpenAI- or Ollama-shaped model call: a model and something to answer. */

@@ -15,6 +15,10 @@ const scenarios = {
     const sent = { model: 'gpt-4o-mini', messages, tools, temperature: 0.3 };
     return { sent, result: await new OpenAI({ apiKey: KEY }).chat.completions.create(sent) };
   },
+  async 'openai-chat-secrets'() {
+    const sent = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Deploy with token ghp_OISPLIVEFAKEabcdefghijklmnopqrstuvwxyz01 and key AKIAOISPFAKE0000LIVE please' }] };
+    return { sent, result: await new OpenAI({ apiKey: KEY }).chat.completions.create(sent) };
+  },
   async 'openai-chat-stream'() {
     const sent = { model: 'gpt-4o-mini', messages, stream_options: { include_usage: true } };
     const stream = new OpenAI({ apiKey: KEY }).chat.completions.stream(sent);

@@ -16,6 +16,9 @@ export const PROVIDER_HOSTS = [
 
 const client = resolve(import.meta.dirname, 'sdk-client.mjs');
 
+/** A distinctive fake API key every SDK sends: tests search all output for it. */
+export const TEST_KEY = `sk-proj-OISPLIVEFAKE${'0123456789abcdef'.repeat(3)}`;
+
 export interface SdkHarness {
   mock: MockProvider;
   /** Runs one scenario of sdk-client.mjs; resolves with its pid and what it printed. */
@@ -33,7 +36,7 @@ export async function startSdkHarness(dir: string): Promise<SdkHarness> {
   const mock = await startMockProvider({ cert, key, ip });
   async function runNode(script: string, args: string[]): Promise<{ pid: number; output: Record<string, any> }> {
     const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, process.execPath, script, ...args], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: cert },
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: cert, OISP_TEST_KEY: TEST_KEY },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -149,6 +149,7 @@ export interface AiEmbedding {
   input_count?: number;
   dimensions?: number;
   usage?: AiUsage;
+  cost?: AiCost;
   latency_ms?: number;
   status_code?: number;
   success?: boolean;

@@ -101,6 +101,7 @@ export const aiEmbeddingSchema = closed(
     input_count: count,
     dimensions: count,
     usage: usageSchema,
+    cost: costSchema,
     latency_ms: nonNegative,
     status_code: count,
     success: bool,
