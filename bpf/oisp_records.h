@@ -67,7 +67,8 @@ struct oisp_tls_sni {
 #define OISP_ARGS_MAX 2048  /* argv, NUL-separated, cut here */
 #define OISP_VALUE_MAX 128  /* OTEL_SERVICE_NAME's value */
 
-/* sched_process_exec: what a short tool is, read before it can exit. */
+/* sched_process_exec: what a short tool is, read before it can exit. Sent up to the argv bytes
+ * used (args_len), not the whole struct. */
 struct oisp_exec {
 	__u32 kind;       /* OISP_REC_EXEC */
 	__u32 pid;        /* tgid */
@@ -98,7 +99,7 @@ struct oisp_exit {
 	char comm[16];
 };
 
-/* openat / openat2 returned. */
+/* openat / openat2 returned. Sent up to the path's NUL, not the whole struct. */
 struct oisp_file_open {
 	__u32 kind;       /* OISP_REC_FILE_OPEN */
 	__u32 pid;

@@ -141,6 +141,39 @@ struct {
 	__type(value, struct io_acc);
 } file_io SEC(".maps");
 
+/* How many followed files each process holds open: its exit looks through file_io only when
+ * there are some (a walk of the whole map at every exit would cost more than the exec itself). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u32);
+} open_counts SEC(".maps");
+
+static __always_inline void follow(__u32 tgid, __s32 fd)
+{
+	struct fd_key k = { .tgid = tgid, .fd = fd };
+	struct io_acc zero = {};
+	if (bpf_map_update_elem(&file_io, &k, &zero, BPF_NOEXIST) != 0)
+		return; /* already followed (or the map is full) */
+	__u32 *n = bpf_map_lookup_elem(&open_counts, &tgid);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else {
+		__u32 one = 1;
+		bpf_map_update_elem(&open_counts, &tgid, &one, BPF_ANY);
+	}
+}
+
+static __always_inline void unfollow(__u32 tgid, struct fd_key *k)
+{
+	if (bpf_map_delete_elem(&file_io, k) != 0)
+		return;
+	__u32 *n = bpf_map_lookup_elem(&open_counts, &tgid);
+	if (n && *n > 0)
+		__sync_fetch_and_add(n, (__u32)-1); /* xadd: a sub clang 14 cannot emit for BPF */
+}
+
 /* Big records are built here, not on the 512-byte stack. */
 union scratch {
 	struct oisp_exec exec;
@@ -287,33 +320,47 @@ static __always_inline __u64 read_path(const struct path *p, char *out)
 
 /* ---- processes --------------------------------------------------------------------------- */
 
+/* Walks the environment one string at a time (not byte by byte): a few dozen steps per exec. */
 struct env_scan {
-	const char *env;
-	__u32 len;
+	__u64 at;
+	__u64 end;
 	char *value;
+	char *entry;
 };
 
 #define KEY "OTEL_SERVICE_NAME="
 #define KEY_LEN 18
+#define ENV_ENTRY 160
+#define ENV_ENTRIES 512
 
 static long find_service_name(__u64 i, void *arg)
 {
 	struct env_scan *e = arg;
-	if (i + KEY_LEN >= e->len)
+	if (e->at >= e->end)
 		return 1;
-	if (i > 0 && e->env[(i - 1) & 8191] != 0)
-		return 0;
-	const char key[] = KEY;
-	for (int k = 0; k < KEY_LEN; k++)
-		if (e->env[(i + k) & 8191] != key[k])
-			return 0;
-	for (int k = 0; k < OISP_VALUE_MAX - 1; k++) {
-		char c = e->env[(i + KEY_LEN + k) & 8191];
-		e->value[k] = c;
-		if (c == 0)
-			return 1;
+	long len = bpf_probe_read_user_str(e->entry, ENV_ENTRY, (void *)e->at);
+	if (len <= 0)
+		return 1;
+	if (bpf_strncmp(e->entry, KEY_LEN, KEY) == 0) {
+		bpf_probe_read_kernel_str(e->value, OISP_VALUE_MAX, e->entry + KEY_LEN);
+		return 1;
 	}
-	e->value[OISP_VALUE_MAX - 1] = 0;
+	if (len < ENV_ENTRY) {
+		e->at += len;
+		return 0;
+	}
+	/* Longer than we read: its NUL is further on; skip to it with a second read from there. */
+	e->at += ENV_ENTRY - 1;
+	for (int k = 0; k < 8; k++) {
+		long more = bpf_probe_read_user_str(e->entry, ENV_ENTRY, (void *)e->at);
+		if (more <= 0)
+			return 1;
+		if (more < ENV_ENTRY) {
+			e->at += more;
+			return 0;
+		}
+		e->at += ENV_ENTRY - 1;
+	}
 	return 1;
 }
 
@@ -365,19 +412,19 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 
 	/* OTEL_SERVICE_NAME, found in the environment here: the rest of it (secrets among it) never leaves the kernel. */
 	r->service_name[0] = 0;
-	__u64 env_start = BPF_CORE_READ(task, mm, env_start);
-	__u64 env_end = BPF_CORE_READ(task, mm, env_end);
-	__u64 env_len = env_end > env_start ? env_end - env_start : 0;
-	if (env_len > sizeof(env->env))
-		env_len = sizeof(env->env);
-	barrier_var(env_len);
-	if (env_len > sizeof(env->env))
-		env_len = sizeof(env->env);
-	if (env_len > KEY_LEN && bpf_probe_read_user(env->env, env_len, (void *)env_start) == 0) {
-		struct env_scan scan = { .env = env->env, .len = env_len, .value = r->service_name };
-		bpf_loop(env_len, find_service_name, &scan, 0);
-	}
-	if (bpf_ringbuf_output(&events, r, sizeof(*r), 0) != 0)
+	struct env_scan scan = {
+		.at = BPF_CORE_READ(task, mm, env_start),
+		.end = BPF_CORE_READ(task, mm, env_end),
+		.value = r->service_name,
+		.entry = env->env,
+	};
+	bpf_loop(ENV_ENTRIES, find_service_name, &scan, 0);
+	/* Only the argv bytes used go through the ring. */
+	__u64 size = __builtin_offsetof(struct oisp_exec, args) + args;
+	barrier_var(size);
+	if (size > sizeof(*r))
+		size = sizeof(*r);
+	if (bpf_ringbuf_output(&events, r, size, 0) != 0)
 		count_drop(0, 1);
 	return 0;
 }
@@ -452,8 +499,12 @@ int BPF_PROG(on_exit, struct task_struct *task, bool group_dead)
 		return 0;
 	__u64 ts = bpf_ktime_get_ns();
 	/* Files still open when the process ends are closed by the kernel: their totals go now. */
-	struct flush_ctx flush = { .tgid = tgid, .ts = ts };
-	bpf_for_each_map_elem(&file_io, flush_process_files, &flush, 0);
+	__u32 *open = bpf_map_lookup_elem(&open_counts, &tgid);
+	if (open && *open > 0) {
+		struct flush_ctx flush = { .tgid = tgid, .ts = ts };
+		bpf_for_each_map_elem(&file_io, flush_process_files, &flush, 0);
+	}
+	bpf_map_delete_elem(&open_counts, &tgid);
 	bpf_map_delete_elem(&marked_tgids, &tgid);
 	struct oisp_exit *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
@@ -522,7 +573,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 		struct io_acc *acc = bpf_map_lookup_elem(&file_io, &k);
 		if (acc) {
 			send_io(tgid, k.fd, acc, bpf_ktime_get_ns());
-			bpf_map_delete_elem(&file_io, &k);
+			unfollow(tgid, &k);
 		}
 		return 0;
 	}
@@ -548,7 +599,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 			struct io_acc *acc = bpf_map_lookup_elem(&file_io, &k);
 			if (acc && k.fd != c.fd) {
 				send_io(tgid, k.fd, acc, bpf_ktime_get_ns());
-				bpf_map_delete_elem(&file_io, &k);
+				unfollow(tgid, &k);
 			}
 		}
 		if (followed_fd(tgid, c.fd))
@@ -607,6 +658,7 @@ static __always_inline void on_open_exit(__u64 id, struct pending_call *c, long 
 	r->dirfd = c->fd;
 	r->flags = c->flags;
 	r->resolved = 0;
+	__u64 len = 0;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	if (ret >= 0) {
 		/* The opened file's own path: absolute, whatever the cwd, dirfd or symlinks were. */
@@ -615,16 +667,25 @@ static __always_inline void on_open_exit(__u64 id, struct pending_call *c, long 
 		bpf_probe_read_kernel(&f, sizeof(f), &fds[ret & 0xffff]);
 		if (f) {
 			struct path fp = BPF_CORE_READ(f, f_path);
-			read_path(&fp, r->path);
+			len = read_path(&fp, r->path) + 1;
 			r->resolved = 1;
 		}
-		struct fd_key k = { .tgid = tgid, .fd = ret };
-		struct io_acc zero = {};
-		bpf_map_update_elem(&file_io, &k, &zero, BPF_ANY);
+		follow(tgid, ret);
 	}
-	if (!r->resolved && bpf_probe_read_user_str(r->path, sizeof(r->path), (void *)c->ptr) < 0)
-		r->path[0] = 0;
-	if (bpf_ringbuf_output(&events, r, sizeof(*r), 0) != 0)
+	if (!r->resolved) {
+		long n = bpf_probe_read_user_str(r->path, sizeof(r->path), (void *)c->ptr);
+		if (n < 1) {
+			r->path[0] = 0;
+			n = 1;
+		}
+		len = n;
+	}
+	/* Only the path's bytes go through the ring. */
+	__u64 size = __builtin_offsetof(struct oisp_file_open, path) + len;
+	barrier_var(size);
+	if (size > sizeof(*r))
+		size = sizeof(*r);
+	if (bpf_ringbuf_output(&events, r, size, 0) != 0)
 		count_drop(0, 1);
 }
 
@@ -667,9 +728,7 @@ static __always_inline void on_connect_exit(__u64 id, struct pending_call *c, lo
 
 static __always_inline void on_dup_exit(__u32 tgid, __s32 oldfd, __s32 newfd)
 {
-	struct fd_key k = { .tgid = tgid, .fd = newfd };
-	struct io_acc zero = {};
-	bpf_map_update_elem(&file_io, &k, &zero, BPF_ANY);
+	follow(tgid, newfd);
 	struct oisp_file_dup *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		count_drop(0, 1);

@@ -137,10 +137,11 @@ function ipString(family: number, b: Buffer): string {
   return `${groups.slice(0, best[0]).join(':')}::${groups.slice(best[0] + best[1]).join(':')}`;
 }
 
+/** The least each kind may take: exec and open records end after the bytes they use. */
 const SIZES: Record<number, number> = {
-  [REC_EXEC]: EXEC_LAYOUT.size,
+  [REC_EXEC]: EXEC_LAYOUT.args,
   [REC_EXIT]: EXIT_LAYOUT.size,
-  [REC_FILE_OPEN]: FILE_OPEN_LAYOUT.size,
+  [REC_FILE_OPEN]: FILE_OPEN_LAYOUT.path + 1,
   [REC_FILE_IO]: FILE_IO_LAYOUT.size,
   [REC_CONNECT]: CONNECT_LAYOUT.size,
   [REC_FILE_DUP]: FILE_DUP_LAYOUT.size,
@@ -165,7 +166,7 @@ export function decodeSysBatch(batch: Buffer): SysRecord[] {
     const tsNs = r.readBigUInt64LE(8);
     if (kind === REC_EXEC) {
       const L = EXEC_LAYOUT;
-      const argsLen = Math.min(r.readUInt32LE(L.args_len), 2048);
+      const argsLen = Math.min(r.readUInt32LE(L.args_len), 2048, size - L.args);
       const raw = r.toString('utf8', L.args, L.args + argsLen);
       const args = raw.split('\0');
       if (args[args.length - 1] === '') args.pop();
@@ -182,7 +183,7 @@ export function decodeSysBatch(batch: Buffer): SysRecord[] {
       const L = FILE_OPEN_LAYOUT;
       out.push({
         kind, pid, tsNs, tid: r.readUInt32LE(L.tid), fd: r.readInt32LE(L.fd), dirfd: r.readInt32LE(L.dirfd), flags: r.readUInt32LE(L.flags),
-        resolved: r.readUInt32LE(L.resolved) !== 0, comm: cString(r, L.comm, 16), path: cString(r, L.path, PATH_MAX),
+        resolved: r.readUInt32LE(L.resolved) !== 0, comm: cString(r, L.comm, 16), path: cString(r, L.path, Math.min(PATH_MAX, size - L.path)),
       });
     } else if (kind === REC_FILE_IO) {
       const L = FILE_IO_LAYOUT;
