@@ -1,6 +1,8 @@
 // Test support: an HTTP exchange written by hand (as a provider's API reference shows it) turned
 // into the http.request / http.response events processor-http would make of it, with clock times
 // advancing 10 ms per message and per stream event.
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { createEvent, formatTimestamp, type HttpHeaders, type HttpRequestEvent, type HttpResponseEvent, type HttpStreamEvent, type OispEvent } from '@oisp/core';
 
 export interface FixtureStreamEvent {
@@ -19,6 +21,8 @@ export interface FixtureExchange {
     body?: unknown;
     /** Raw bytes as base64 (binary framings). */
     body_base64?: string;
+    /** An AWS event stream, encoded frame by frame with @smithy/eventstream-codec (an independent encoder). */
+    event_stream?: { event_type?: string; message_type?: string; exception_type?: string; json: unknown }[];
     /** A stream: SSE events, NDJSON lines or JSON-array elements, each 10 ms after the previous. */
     stream?: { format: 'sse' | 'ndjson' | 'json_array'; events: FixtureStreamEvent[] };
     aborted?: boolean;
@@ -26,6 +30,24 @@ export interface FixtureExchange {
 }
 
 const T0 = 1_750_000_000_000_000_000n;
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
+
+function eventStream(frames: NonNullable<NonNullable<FixtureExchange['response']>['event_stream']>): string {
+  const str = (value: string) => ({ type: 'string' as const, value });
+  return Buffer.concat(
+    frames.map((f) =>
+      codec.encode({
+        headers: {
+          ':message-type': str(f.message_type ?? 'event'),
+          ...(f.event_type ? { ':event-type': str(f.event_type) } : {}),
+          ...(f.exception_type ? { ':exception-type': str(f.exception_type) } : {}),
+          ':content-type': str('application/json'),
+        },
+        body: fromUtf8(JSON.stringify(f.json)),
+      }),
+    ),
+  ).toString('base64');
+}
 const STEP = 10_000_000n;
 
 function headersOf(h: Record<string, string> | undefined): HttpHeaders {
@@ -57,6 +79,7 @@ export function exchangeEvents(x: FixtureExchange, index: number): OispEvent[] {
   const out: OispEvent[] = [request];
   const r = x.response;
   if (!r) return out;
+  if (r.event_stream) r.body_base64 = eventStream(r.event_stream);
   const first = tick();
   const events: HttpStreamEvent[] = (r.stream?.events ?? []).map((e) => {
     const ev: HttpStreamEvent = { ts: tick(), data: typeof e.data === 'string' ? e.data : JSON.stringify(e.data) };
@@ -65,7 +88,7 @@ export function exchangeEvents(x: FixtureExchange, index: number): OispEvent[] {
   });
   const last = r.stream ? tick() : first;
   const text = r.stream ? events.map((e) => e.data).join('\n') : textOf(r.body);
-  const contentType = r.stream?.format === 'sse' ? 'text/event-stream' : r.stream?.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
+  const contentType = r.event_stream ? 'application/vnd.amazon.eventstream' : r.stream?.format === 'sse' ? 'text/event-stream' : r.stream?.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
   const response: HttpResponseEvent = createEvent('http.response', {
     exchange_id, conn, http_version: '1.1', status: r.status ?? 200, headers: headersOf({ 'content-type': contentType, ...r.headers }),
     first_byte_ts: first, last_byte_ts: last, method: x.request.method ?? 'POST', url: x.request.url,

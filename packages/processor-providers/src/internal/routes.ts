@@ -4,6 +4,10 @@
 import type { ApiDecoder } from './api-decoder.ts';
 import type { ApiStyle } from './provider-table.ts';
 import { anthropicMessages } from './decoders/anthropic-messages.ts';
+import { bedrockConverse } from './decoders/bedrock-converse.ts';
+import { bedrockInvoke } from './decoders/bedrock-invoke.ts';
+import { cohereChat } from './decoders/cohere-chat.ts';
+import { ollama } from './decoders/ollama.ts';
 import { gemini, geminiEmbed } from './decoders/gemini.ts';
 import { openaiChat } from './decoders/openai-chat.ts';
 import { openaiCompletions } from './decoders/openai-completions.ts';
@@ -28,9 +32,15 @@ const STYLE_ROUTES: Record<ApiStyle, Route[]> = {
     { method: 'POST', hint: 'enerateContent', path: /^\/v1[a-z0-9]*\/(?:projects\/[^/]+\/locations\/[^/]+\/publishers\/[^/]+\/)?models\/(?<model>[^/:]+):(?<method>generateContent|streamGenerateContent)$/, decoder: gemini },
     { method: 'POST', hint: 'mbedContent', path: /^\/v1[a-z0-9]*\/(?:projects\/[^/]+\/locations\/[^/]+\/publishers\/[^/]+\/)?models\/(?<model>[^/:]+):(?<method>embedContent|batchEmbedContents)$/, decoder: geminiEmbed },
   ],
-  bedrock: [],
-  cohere: [],
-  ollama: [],
+  // The model id is URL-encoded (it may be an ARN or an inference profile).
+  bedrock: [
+    { method: 'POST', hint: '/model/', path: /^\/model\/(?<model>[^/]+)\/(?<op>converse|converse-stream)$/, decoder: bedrockConverse },
+    { method: 'POST', hint: '/model/', path: /^\/model\/(?<model>[^/]+)\/(?<op>invoke|invoke-with-response-stream)$/, decoder: bedrockInvoke },
+  ],
+  cohere: [
+    { method: 'POST', hint: '/v2/', path: /^\/v2\/(?:chat|embed)$/, decoder: cohereChat },
+  ],
+  ollama: [{ method: 'POST', hint: '/api/', path: /^\/api\/(?:chat|generate|embed|embeddings)$/, decoder: ollama }],
 };
 
 /** OpenAI's paths, with Azure's deployment form (`/openai/deployments/{deployment}/...`). */
