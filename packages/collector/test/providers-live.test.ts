@@ -201,6 +201,28 @@ service:
     });
   }
 
+  for (const scenario of ['cohere-chat', 'cohere-chat-stream']) {
+    it(scenario, async () => {
+      const run = await runSdk(scenario);
+      const req = one<AiRequest>(run.events, 'ai.request');
+      const res = one<AiResponse>(run.events, 'ai.response');
+      const r = run.result;
+      assert.equal(req.data.provider.name, 'cohere');
+      assert.equal(req.data.model?.id, run.sent.model);
+      assert.equal(req.data.streaming, scenario.endsWith('stream'));
+      assert.deepEqual(req.data.messages?.map((m) => ({ role: m.role, content: m.content })), run.sent.messages);
+      assert.equal(res.data.provider_request_id, r.id);
+      assert.equal(res.data.provider_finish_reason, r.finishReason);
+      const text = r.text ?? (r.message?.content ?? []).map((c: Obj) => c.text).join('');
+      assert.equal(res.data.choices?.[0].message.content ?? '', text);
+      const calls = (r.message?.toolCalls ?? []).map((c: Obj) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
+      assert.deepEqual((res.data.tool_calls ?? []).map((t) => ({ id: t.id, name: t.name, arguments: t.arguments })), calls);
+      assert.equal(res.data.usage?.prompt_tokens, r.usage.tokens.inputTokens);
+      assert.equal(res.data.usage?.completion_tokens, r.usage.tokens.outputTokens);
+      assertToolCallEvents(run, res);
+    });
+  }
+
   it('secrets never leave: a distinctive API key in every SDK\'s headers and credentials inside a prompt appear in no event and no log line', async () => {
     const run = await runSdk('openai-chat-secrets');
     const req = one<AiRequest>(run.events, 'ai.request');

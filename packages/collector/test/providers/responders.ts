@@ -161,11 +161,32 @@ function gemini(model: string, method: string, b: Obj): Reply {
   return sse(chunks.map((data) => ({ data })));
 }
 
+// ---- Cohere v2 -----------------------------------------------------------------------------
+
+function cohereChat(b: Obj): Reply {
+  const wantsTool = Array.isArray(b.tools) && b.tools.length > 0 && !b.messages?.some((m: Obj) => m.role === 'tool');
+  const id = nextId('cohere-');
+  const usage = { billed_units: { input_tokens: 20, output_tokens: 9 }, tokens: { input_tokens: 210, output_tokens: 12 } };
+  if (wantsTool) {
+    return json({ id, finish_reason: 'TOOL_CALL', message: { role: 'assistant', tool_plan: 'I will look up the weather.', tool_calls: [{ id: nextId('get_weather_'), type: 'function', function: { name: b.tools[0].function.name, arguments: JSON.stringify(ARGS) } }] }, usage });
+  }
+  if (!b.stream) return json({ id, finish_reason: 'COMPLETE', message: { role: 'assistant', content: [{ type: 'text', text: ANSWER }] }, usage });
+  const events: { event: string; data: unknown }[] = [
+    { event: 'message-start', data: { id, type: 'message-start', delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } } } },
+    { event: 'content-start', data: { type: 'content-start', index: 0, delta: { message: { content: { type: 'text', text: '' } } } } },
+    ...pieces(ANSWER).map((text) => ({ event: 'content-delta', data: { type: 'content-delta', index: 0, delta: { message: { content: { text } } } } })),
+    { event: 'content-end', data: { type: 'content-end', index: 0 } },
+    { event: 'message-end', data: { type: 'message-end', delta: { finish_reason: 'COMPLETE', usage } } },
+  ];
+  return sse(events);
+}
+
 export function respond(req: MockRequest): Reply {
   const b = (req.body ?? {}) as Obj;
   const g = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(req.path);
   if (g) return gemini(g[1], g[2], b);
   if (req.path === '/v1/messages') return anthropicMessages(b);
+  if (req.path === '/v2/chat') return cohereChat(b);
   if (req.path.endsWith('/chat/completions')) return openaiChat(b);
   if (req.path.endsWith('/responses')) return openaiResponses(b);
   if (req.path.endsWith('/embeddings')) return openaiEmbeddings(b);

@@ -93,6 +93,24 @@ const scenarios = {
     }
     return { sent, result: { text, responseId: last.responseId, modelVersion: last.modelVersion, usageMetadata: last.usageMetadata, finishReason: last.candidates[0].finishReason } };
   },
+  async 'cohere-chat'() {
+    const { CohereClientV2 } = await import('cohere-ai');
+    const sent = { model: 'command-a-03-2025', messages: [messages[1]], tools };
+    return { sent, result: await new CohereClientV2({ token: KEY }).chat(sent) };
+  },
+  async 'cohere-chat-stream'() {
+    const { CohereClientV2 } = await import('cohere-ai');
+    const sent = { model: 'command-a-03-2025', messages: [messages[1]] };
+    let text = '';
+    let end;
+    let id;
+    for await (const ev of await new CohereClientV2({ token: KEY }).chatStream(sent)) {
+      if (ev.type === 'message-start') id = ev.id;
+      if (ev.type === 'content-delta') text += ev.delta?.message?.content?.text ?? '';
+      if (ev.type === 'message-end') end = ev.delta;
+    }
+    return { sent: { ...sent, stream: true }, result: { id, text, finishReason: end?.finishReason, usage: end?.usage } };
+  },
 };
 
 const name = process.argv[2];
