@@ -21,7 +21,7 @@ const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join(';
 type Obj = Record<string, any>;
 
 /** What the SDKs send as their API key (OISP_TEST_KEY) and what the secrets scenario puts in its prompt. */
-const SECRETS = [TEST_KEY, 'ghp_OISPLIVEFAKEabcdefghijklmnopqrstuvwxyz01', 'AKIAOISPFAKE0000LIVE'];
+const SECRETS = [TEST_KEY, 'ghp_OISPLIVEFAKEabcdefghijklmnopqrstuvwxyz01', 'AKIAOISPFAKE0000LIVE', 'OISPfakeSecretKey0000000000000000000000'];
 
 interface SdkRun {
   pid: number;
@@ -219,6 +219,32 @@ service:
       assert.deepEqual((res.data.tool_calls ?? []).map((t) => ({ id: t.id, name: t.name, arguments: t.arguments })), calls);
       assert.equal(res.data.usage?.prompt_tokens, r.usage.tokens.inputTokens);
       assert.equal(res.data.usage?.completion_tokens, r.usage.tokens.outputTokens);
+      assertToolCallEvents(run, res);
+    });
+  }
+
+  for (const scenario of ['bedrock-converse', 'bedrock-converse-stream']) {
+    it(`${scenario} (the AWS SDK's HTTP/2 handler, SigV4)`, async () => {
+      const run = await runSdk(scenario);
+      const req = one<AiRequest>(run.events, 'ai.request');
+      const res = one<AiResponse>(run.events, 'ai.response');
+      const r = run.result;
+      assert.equal(req.data.provider.name, 'aws.bedrock');
+      assert.equal(req.data.provider.region, 'us-east-1');
+      assert.equal(req.data.model?.id, run.sent.modelId);
+      assert.equal(req.data.streaming, scenario.endsWith('stream'));
+      assert.deepEqual(req.data.messages?.map((m) => ({ role: m.role, content: m.content })), run.sent.messages.map((m: Obj) => ({ role: m.role, content: m.content[0].text })));
+      assert.equal(req.data.auth?.type, 'sigv4');
+      assert.equal(res.data.provider_request_id, r.requestId);
+      assert.equal(res.data.provider_finish_reason, r.stopReason);
+      const content = r.output?.message?.content ?? [];
+      const text = r.text ?? content.filter((c: Obj) => c.text !== undefined).map((c: Obj) => c.text).join('');
+      assert.equal(res.data.choices?.[0].message.content ?? '', text);
+      const calls = content.filter((c: Obj) => c.toolUse).map((c: Obj) => ({ id: c.toolUse.toolUseId, name: c.toolUse.name, arguments: c.toolUse.input }));
+      assert.deepEqual((res.data.tool_calls ?? []).map((t) => ({ id: t.id, name: t.name, arguments: t.arguments })), calls);
+      assert.equal(res.data.usage?.prompt_tokens, r.usage.inputTokens);
+      assert.equal(res.data.usage?.completion_tokens, r.usage.outputTokens);
+      assert.equal(res.data.usage?.total_tokens, r.usage.totalTokens);
       assertToolCallEvents(run, res);
     });
   }

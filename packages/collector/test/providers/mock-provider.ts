@@ -1,11 +1,10 @@
-// A local stand-in for the providers' APIs, for live capture tests: one HTTPS server on a loopback
+// A local stand-in for the providers' APIs, for live capture tests: one TLS server on a loopback
 // address of its own (port 443, so SDKs keep their default base URLs), answering each API family in
 // its documented shape. It behaves like a model in an agent loop: a request that offers tools and
 // carries no tool result yet gets a tool call; any other request gets text. Streams are sent event by
 // event, each in its own write, as providers do.
 import { once } from 'node:events';
-import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { respond, type Reply } from './responders.ts';
 
@@ -16,7 +15,10 @@ export interface MockProvider {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+type Req = http2.Http2ServerRequest;
+type Res = http2.Http2ServerResponse;
+
+async function readBody(req: Req): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
@@ -28,7 +30,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-async function send(res: ServerResponse, reply: Reply): Promise<void> {
+async function send(res: Res, reply: Reply): Promise<void> {
   res.writeHead(reply.status ?? 200, reply.headers ?? {});
   if (reply.chunks) {
     for (const chunk of reply.chunks) {
@@ -41,10 +43,11 @@ async function send(res: ServerResponse, reply: Reply): Promise<void> {
 
 export async function startMockProvider(opts: { cert: string; key: string; ip: string }): Promise<MockProvider> {
   const received: MockProvider['received'] = [];
-  const server = https.createServer({ cert: readFileSync(opts.cert), key: readFileSync(opts.key) }, (req, res) => {
+  // HTTP/1.1 and HTTP/2 on one port, chosen by ALPN: most SDKs speak 1.1, the AWS SDK h2 only.
+  const server = http2.createSecureServer({ cert: readFileSync(opts.cert), key: readFileSync(opts.key), allowHTTP1: true }, (req, res) => {
     void (async () => {
       const body = await readBody(req);
-      const host = (req.headers.host ?? '').split(':')[0];
+      const host = (req.headers.host ?? req.authority ?? '').split(':')[0];
       const url = new URL(req.url ?? '/', `https://${host}`);
       received.push({ host, path: url.pathname, body });
       await send(res, respond({ host, path: url.pathname, query: url.searchParams, method: req.method ?? 'GET', headers: req.headers, body }));

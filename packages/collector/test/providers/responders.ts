@@ -1,5 +1,7 @@
 // The mock's answers, per API family, in the shapes of each provider's API reference.
 import type { IncomingHttpHeaders } from 'node:http';
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 
 export interface MockRequest {
   host: string;
@@ -13,9 +15,9 @@ export interface MockRequest {
 export interface Reply {
   status?: number;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Uint8Array;
   /** Streamed: each chunk is written on its own. */
-  chunks?: string[];
+  chunks?: (string | Uint8Array)[];
 }
 
 type Obj = Record<string, any>;
@@ -181,12 +183,44 @@ function cohereChat(b: Obj): Reply {
   return sse(events);
 }
 
+// ---- AWS Bedrock Converse --------------------------------------------------------------------
+
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
+
+function frame(eventType: string, payload: unknown): Uint8Array {
+  const str = (value: string) => ({ type: 'string' as const, value });
+  return codec.encode({ headers: { ':event-type': str(eventType), ':content-type': str('application/json'), ':message-type': str('event') }, body: fromUtf8(JSON.stringify(payload)) });
+}
+
+function bedrock(op: string, b: Obj): Reply {
+  const wantsTool = Array.isArray(b.toolConfig?.tools) && !b.messages?.some((m: Obj) => m.content?.some((c: Obj) => c.toolResult));
+  const requestId = nextId('bedrock-req-');
+  const usage = { inputTokens: 27, outputTokens: 14, totalTokens: 41 };
+  const headers = { 'x-amzn-requestid': requestId };
+  const toolUse = wantsTool ? { toolUseId: nextId('tooluse_'), name: b.toolConfig.tools[0].toolSpec.name, input: ARGS } : undefined;
+  if (op === 'converse') {
+    const content = toolUse ? [{ text: 'Let me check.' }, { toolUse }] : [{ text: ANSWER }];
+    return json({ output: { message: { role: 'assistant', content } }, stopReason: toolUse ? 'tool_use' : 'end_turn', usage, metrics: { latencyMs: 90 } }, headers);
+  }
+  const frames = [frame('messageStart', { role: 'assistant' })];
+  if (toolUse) {
+    frames.push(frame('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: toolUse.toolUseId, name: toolUse.name } } }));
+    for (const p of pieces(JSON.stringify(ARGS))) frames.push(frame('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: p } } }));
+  } else {
+    for (const p of pieces(ANSWER)) frames.push(frame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: p } }));
+  }
+  frames.push(frame('contentBlockStop', { contentBlockIndex: 0 }), frame('messageStop', { stopReason: toolUse ? 'tool_use' : 'end_turn' }), frame('metadata', { usage, metrics: { latencyMs: 120 } }));
+  return { headers: { 'content-type': 'application/vnd.amazon.eventstream', ...headers }, chunks: frames };
+}
+
 export function respond(req: MockRequest): Reply {
   const b = (req.body ?? {}) as Obj;
   const g = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(req.path);
   if (g) return gemini(g[1], g[2], b);
   if (req.path === '/v1/messages') return anthropicMessages(b);
   if (req.path === '/v2/chat') return cohereChat(b);
+  const br = /^\/model\/[^/]+\/(converse|converse-stream)$/.exec(req.path);
+  if (br) return bedrock(br[1], b);
   if (req.path.endsWith('/chat/completions')) return openaiChat(b);
   if (req.path.endsWith('/responses')) return openaiResponses(b);
   if (req.path.endsWith('/embeddings')) return openaiEmbeddings(b);

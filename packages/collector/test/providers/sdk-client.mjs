@@ -111,6 +111,30 @@ const scenarios = {
     }
     return { sent: { ...sent, stream: true }, result: { id, text, finishReason: end?.finishReason, usage: end?.usage } };
   },
+  async 'bedrock-converse'() {
+    const { BedrockRuntimeClient, ConverseCommand } = await import('@aws-sdk/client-bedrock-runtime');
+    const client = new BedrockRuntimeClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAOISPFAKE0000LIVE', secretAccessKey: 'OISPfakeSecretKey0000000000000000000000' } });
+    const sent = { modelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0', messages: [{ role: 'user', content: [{ text: 'What is the weather in Paris?' }] }], toolConfig: { tools: [{ toolSpec: { name: 'get_weather', inputSchema: { json: tools[0].function.parameters } } }] } };
+    const r = await client.send(new ConverseCommand(sent));
+    client.destroy();
+    return { sent, result: { requestId: r.$metadata.requestId, output: r.output, stopReason: r.stopReason, usage: r.usage } };
+  },
+  async 'bedrock-converse-stream'() {
+    const { BedrockRuntimeClient, ConverseStreamCommand } = await import('@aws-sdk/client-bedrock-runtime');
+    const client = new BedrockRuntimeClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAOISPFAKE0000LIVE', secretAccessKey: 'OISPfakeSecretKey0000000000000000000000' } });
+    const sent = { modelId: 'amazon.nova-lite-v1:0', messages: [{ role: 'user', content: [{ text: 'What is the weather in Paris?' }] }] };
+    const r = await client.send(new ConverseStreamCommand(sent));
+    let text = '';
+    let stopReason;
+    let usage;
+    for await (const ev of r.stream) {
+      if (ev.contentBlockDelta?.delta?.text) text += ev.contentBlockDelta.delta.text;
+      if (ev.messageStop) stopReason = ev.messageStop.stopReason;
+      if (ev.metadata) usage = ev.metadata.usage;
+    }
+    client.destroy();
+    return { sent, result: { requestId: r.$metadata.requestId, text, stopReason, usage } };
+  },
 };
 
 const name = process.argv[2];

@@ -11,7 +11,7 @@ import { startMockProvider, type MockProvider } from './mock-provider.ts';
 
 export const PROVIDER_HOSTS = [
   'api.openai.com', 'myco.openai.azure.com', 'api.anthropic.com', 'generativelanguage.googleapis.com',
-  'api.mistral.ai', 'api.groq.com', 'api.cohere.com',
+  'api.mistral.ai', 'api.groq.com', 'api.cohere.com', 'bedrock-runtime.us-east-1.amazonaws.com',
 ];
 
 const client = resolve(import.meta.dirname, 'sdk-client.mjs');
