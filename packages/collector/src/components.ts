@@ -1,5 +1,6 @@
 // The built-in components of this distribution (like otelcol-contrib's components.go).
 import type { Factory } from '@oisp/core';
+import consoleExporter from '@oisp/exporter-console';
 import fileComponents from '@oisp/exporter-file';
 import otlpExporter from '@oisp/exporter-otlp';
 import agentProcessor from '@oisp/processor-agent';
@@ -15,6 +16,7 @@ export function builtinFactories(): Factory[] {
   return [
     ...withPackage('@oisp/receiver-ebpf', ebpfReceiver),
     ...withPackage('@oisp/exporter-file', fileComponents),
+    ...withPackage('@oisp/exporter-console', consoleExporter),
     ...withPackage('@oisp/exporter-otlp', otlpExporter),
     ...withPackage('@oisp/processor-http', httpProcessor),
     ...withPackage('@oisp/processor-providers', providersProcessor),

@@ -1,6 +1,7 @@
 // The pipeline run without --config: capture every AI call on this host, decode it, rebuild agent
-// traces, write OISP JSONL (./oisp-events.jsonl, or $OISP_EVENTS_FILE) — and OTLP spans too when
-// OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) is set, as any OTel SDK would.
+// traces, show them on the console and write OISP JSONL (./oisp-events.jsonl, or $OISP_EVENTS_FILE)
+// — and OTLP spans too when OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) is set, as any OTel
+// SDK would.
 import { fileURLToPath } from 'node:url';
 
 /** A recorded agent run (python agent, OpenAI, a tool call, the `ls` it ran), for replays and tests. */
@@ -15,6 +16,7 @@ processors:
   providers: {}
   agent: {}
 exporters:
+  console: {}
   file:
     path: \${env:OISP_EVENTS_FILE:-oisp-events.jsonl}
 ${otlp ? '  otlp: {}\n' : ''}service:
@@ -22,7 +24,7 @@ ${otlp ? '  otlp: {}\n' : ''}service:
     ai:
       receivers: [ebpf]
       processors: [http, providers, agent]
-      exporters: [file${otlp ? ', otlp' : ''}]
+      exporters: [console, file${otlp ? ', otlp' : ''}]
 `;
   return { yaml, dir: cwd };
 }

@@ -17,12 +17,12 @@ const problems = preflight();
 const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;
 
 describe('the default pipeline', () => {
-  it('is ebpf -> http -> providers -> agent -> file, with otlp when OTEL_EXPORTER_OTLP_ENDPOINT is set', () => {
-    assert.match(defaultConfig('/x', {}).yaml, /receivers: \[ebpf\]\n\s+processors: \[http, providers, agent\]\n\s+exporters: \[file\]/);
-    assert.match(defaultConfig('/x', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://tempo:4318' }).yaml, /exporters: \[file, otlp\]/);
+  it('is ebpf -> http -> providers -> agent -> console + file, with otlp when OTEL_EXPORTER_OTLP_ENDPOINT is set', () => {
+    assert.match(defaultConfig('/x', {}).yaml, /receivers: \[ebpf\]\n\s+processors: \[http, providers, agent\]\n\s+exporters: \[console, file\]/);
+    assert.match(defaultConfig('/x', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://tempo:4318' }).yaml, /exporters: \[console, file, otlp\]/);
   });
 
-  it('captures an SDK call to a provider host into the JSONL, run with no --config', { skip }, async () => {
+  it('captures an SDK call to a provider host, on the console and in the JSONL, run with no --config', { skip }, async () => {
     assert.deepEqual(problems, []);
     const dir = mkdtempSync(join(tmpdir(), 'oisp-default-'));
     const events = join(dir, 'events.jsonl');
@@ -45,6 +45,10 @@ describe('the default pipeline', () => {
       assert.equal(res.data.provider_request_id, run.result.id);
       assert.ok(req.trace_context && res.trace_context?.span_id === req.trace_context.span_id, 'the agent processor gave the call its span');
       assert.ok(!mine().some((e) => e.event_type.startsWith('capture.') || e.event_type.startsWith('http.')), 'no raw plaintext in the JSONL');
+      // The console line of that call: process, provider and model, tokens, cost, how it ended.
+      for (let i = 0; i < 50 && !out.includes(`[${run.pid}]`); i++) await new Promise((r) => setTimeout(r, 100));
+      const line = out.split('\n').find((l) => l.includes(`[${run.pid}]`)) ?? '';
+      assert.match(line, new RegExp(`openai ${run.result.model}.*in ${run.result.usage.prompt_tokens} out ${run.result.usage.completion_tokens}.*tool_calls`), out);
     } finally {
       collector.kill('SIGINT');
       await once(collector, 'exit');
