@@ -147,6 +147,19 @@ describe('otlp exporter: spans', () => {
     for (const s of spans) for (const k of Object.keys(attributes(s.attributes))) assert.ok(!/^gen_ai\.(input\.messages|output\.messages|system_instructions|tool\.definitions|tool\.call\.arguments|tool\.call\.result)$/.test(k), `${s.name}: ${k}`);
   });
 
+  it('a request whose response never comes is sent as an unfinished ERROR span after request_ttl_ms, even with no event after it', async () => {
+    receiver.accepted.length = 0;
+    const settings = createTestSettings('otlp', 'exporter');
+    const exporter = new OtlpExporter(settings, { ...createDefaultConfig(), endpoint: receiver.url, flush_interval_ms: 50, request_ttl_ms: 300 });
+    await exporter.start();
+    await exporter.consume(plainCall().slice(4)); // the lone request, nothing after it
+    for (let i = 0; i < 40 && receiver.accepted.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const [span] = receiver.accepted;
+    assert.ok(span, 'sent before shutdown');
+    assert.deepEqual([span.name, span.status?.code, attributes(span.attributes)['oisp.unfinished']], ['chat gpt-4o', STATUS_ERROR, true]);
+    await exporter.shutdown();
+  });
+
   it('ids are the same on every export of the same events (derived deterministically)', async () => {
     receiver.accepted.length = 0;
     const events = plainCall();

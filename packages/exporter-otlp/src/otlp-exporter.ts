@@ -57,7 +57,11 @@ export class OtlpExporter implements Exporter {
       this.#settings.logger.info({ batches: recovered.batches, spans: recovered.spans, queue_dir: this.#config.queue_dir }, 'resending batches queued before the last stop');
       this.#settings.telemetry.add('spans_recovered', recovered.spans);
     }
-    this.#timer = setInterval(() => this.#flush(), this.#config.flush_interval_ms);
+    // Each tick: requests past their TTL become unfinished spans even when no event comes, then a flush.
+    this.#timer = setInterval(() => {
+      this.#enqueue(this.#mapper.take());
+      this.#flush();
+    }, this.#config.flush_interval_ms);
     this.#timer.unref();
     this.#sender = this.#sendLoop();
   }

@@ -74,6 +74,8 @@ export class SpanMapper {
   /** Spans finished in this round (events in the same batch may still attach to them), by span id. */
   readonly #done = new Map<string, SpanRecord>();
   #latestNs = 0n;
+  /** Wall clock when #latestNs was last seen: time goes on in a lull with no events. */
+  #latestWallMs = Date.now();
 
   constructor(config: OtlpExporterConfig, resources: ProcessResources, telemetry: ComponentTelemetry) {
     this.#config = config;
@@ -87,7 +89,10 @@ export class SpanMapper {
 
   add(event: OispEvent): void {
     const t = ns(event.ts);
-    if (t > this.#latestNs) this.#latestNs = t;
+    if (t > this.#latestNs) {
+      this.#latestNs = t;
+      this.#latestWallMs = Date.now();
+    }
     switch (event.event_type) {
       case 'ai.request':
         return this.#request(event as OispEvent<'ai.request', AiRequest>, t);
@@ -106,9 +111,13 @@ export class SpanMapper {
     }
   }
 
-  /** Spans finished since the last call; also expires requests past request_ttl_ms (event time). */
+  /**
+   * Spans finished since the last call; also expires requests past request_ttl_ms — in event time
+   * (a replay runs on its own clock), advanced by the wall clock since the last event (a live lull).
+   */
   take(): SpanRecord[] {
-    const limit = this.#latestNs - msToNs(this.#config.request_ttl_ms);
+    const now = this.#latestNs + msToNs(Date.now() - this.#latestWallMs);
+    const limit = now - msToNs(this.#config.request_ttl_ms);
     for (const [id, open] of this.#models) {
       if (open.lastNs >= limit) continue;
       this.#unfinished(open.span, 'no response within request_ttl_ms');
