@@ -17,6 +17,10 @@ enum oisp_record_kind {
 	OISP_REC_CONNECT = 14,
 	OISP_REC_FILE_DUP = 15,
 	OISP_REC_FORK = 16,
+	/* Plaintext on sockets to configured ports (sys.bpf.c): struct oisp_tls_data / oisp_tls_close
+	 * laid out the same, ssl_ptr holding the socket's fd. */
+	OISP_REC_TCP_DATA = 17,
+	OISP_REC_TCP_CLOSE = 18,
 };
 
 #define OISP_SNI_MAX 256

@@ -26,6 +26,10 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_splice 275
 #define NR_copy_file_range 326
 #define NR_openat2 437
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_sendmsg 46
+#define NR_recvmsg 47
 #define NR_dup 32
 #define NR_dup2 33
 #define NR_dup3 292
@@ -44,6 +48,10 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_connect 203
 #define NR_copy_file_range 285
 #define NR_openat2 437
+#define NR_sendto 206
+#define NR_recvfrom 207
+#define NR_sendmsg 211
+#define NR_recvmsg 212
 #define NR_dup 23
 #define NR_dup2 -1 /* arm64 has only dup3 */
 #define NR_dup3 24
@@ -141,6 +149,91 @@ struct {
 	__type(value, struct io_acc);
 } file_io SEC(".maps");
 
+/* ---- plaintext sockets ---------------------------------------------------------------------- */
+
+/* Remote ports whose plaintext is captured (local model servers, proxies): set by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u16);
+	__type(value, __u8);
+} plain_ports SEC(".maps");
+
+struct sock_state {
+	__u64 egress;   /* bytes so far each way: offsets kept here, a lost chunk is a gap */
+	__u64 ingress;
+	__u32 generation;
+	__u32 pad;
+};
+
+/* Sockets connected to a plain port, by (tgid, fd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct fd_key);
+	__type(value, struct sock_state);
+} plain_socks SEC(".maps");
+
+/* A generation per (tgid, fd): a reused fd is a new connection. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct fd_key);
+	__type(value, __u32);
+} plain_gen SEC(".maps");
+
+struct tcp_scratch {
+	struct oisp_tls_data hdr;
+	__u8 data[OISP_CHUNK_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcp_scratch);
+} tcp_scratch_space SEC(".maps");
+
+/* Per process (on its group leader): does it have anything the data syscalls must look at — a
+ * plain-port socket (1) or a followed file (2)? Every read, write, send and recv of every process
+ * asks; a task-local answer is cheaper than the hash lookups it spares. */
+#define HAS_PLAIN_SOCKETS 1
+#define HAS_FOLLOWED_FILES 2
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} proc_flags SEC(".maps");
+
+static __always_inline void flag_process(__u32 bit)
+{
+	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+	__u32 *f = bpf_task_storage_get(&proc_flags, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (f)
+		*f |= bit;
+}
+
+static __always_inline __u32 process_flags(void)
+{
+	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+	__u32 *f = bpf_task_storage_get(&proc_flags, leader, 0, 0);
+	return f ? *f : 0;
+}
+
+static __always_inline int data_syscall(long nr)
+{
+	switch (nr) {
+	case NR_read: case NR_write: case NR_pread64: case NR_pwrite64: case NR_readv: case NR_writev:
+	case NR_sendfile: case NR_splice: case NR_copy_file_range:
+	case NR_sendto: case NR_recvfrom: case NR_sendmsg: case NR_recvmsg:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* How many followed files each process holds open: its exit looks through file_io only when
  * there are some (a walk of the whole map at every exit would cost more than the exec itself). */
 struct {
@@ -156,6 +249,7 @@ static __always_inline void follow(__u32 tgid, __s32 fd)
 	struct io_acc zero = {};
 	if (bpf_map_update_elem(&file_io, &k, &zero, BPF_NOEXIST) != 0)
 		return; /* already followed (or the map is full) */
+	flag_process(HAS_FOLLOWED_FILES);
 	__u32 *n = bpf_map_lookup_elem(&open_counts, &tgid);
 	if (n)
 		__sync_fetch_and_add(n, 1);
@@ -535,6 +629,134 @@ static __always_inline int followed_fd(__u32 tgid, __s32 fd)
 	return bpf_map_lookup_elem(&file_io, &k) != NULL;
 }
 
+/* One 16 KiB chunk of a socket call's bytes, walking its iovecs (one, for read/write/send/recv). */
+struct tcp_copy {
+	struct tcp_scratch *s;
+	__u64 iov;       /* user pointer to struct iovec[], or 0 for a single buffer */
+	__u64 buf;       /* the single buffer, or the current iovec's base */
+	__u64 buf_left;  /* bytes left in the current buffer */
+	__u32 iov_left;  /* iovecs after the current one */
+	__u32 pad;
+	__u64 left;      /* bytes of the call still to copy */
+	__u64 offset;    /* connection offset of the next byte */
+};
+
+static long tcp_copy_chunk(__u64 i, void *arg)
+{
+	struct tcp_copy *c = arg;
+	if (c->left == 0)
+		return 1;
+	if (c->buf_left == 0) {
+		/* The next iovec (an empty one takes a step of its own). */
+		if (c->iov == 0 || c->iov_left == 0)
+			return 1;
+		struct iovec v = {};
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)c->iov) != 0)
+			return 1;
+		c->iov += sizeof(struct iovec);
+		c->iov_left--;
+		c->buf = (__u64)v.iov_base;
+		c->buf_left = v.iov_len;
+		if (c->buf_left == 0)
+			return 0;
+	}
+	__u64 len = c->left < c->buf_left ? c->left : c->buf_left;
+	if (len > OISP_CHUNK_MAX)
+		len = OISP_CHUNK_MAX;
+	barrier_var(len);
+	if (len > OISP_CHUNK_MAX || len == 0)
+		return 1;
+	struct tcp_scratch *s = c->s;
+	if (bpf_probe_read_user(s->data, len, (void *)c->buf) != 0) {
+		count_drop(1, len);
+	} else {
+		s->hdr.len = len;
+		s->hdr.offset = c->offset;
+		__u64 size = sizeof(s->hdr) + len;
+		barrier_var(size);
+		if (size > sizeof(*s))
+			return 1;
+		if (bpf_ringbuf_output(&events, s, size, 0) != 0)
+			count_drop(0, 1);
+	}
+	c->buf += len;
+	c->buf_left -= len;
+	c->left -= len;
+	c->offset += len;
+	return 0;
+}
+
+static __always_inline void plain_close(struct fd_key *k, __u64 id)
+{
+	struct sock_state *st = bpf_map_lookup_elem(&plain_socks, k);
+	if (!st)
+		return;
+	struct oisp_tls_close *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (r) {
+		r->kind = OISP_REC_TCP_CLOSE;
+		r->generation = st->generation;
+		r->ts_ns = bpf_ktime_get_ns();
+		r->ssl_ptr = k->fd;
+		r->pid = k->tgid;
+		r->tid = (__u32)id;
+		r->egress_bytes = st->egress;
+		r->ingress_bytes = st->ingress;
+		bpf_ringbuf_submit(r, 0);
+	} else
+		count_drop(0, 1);
+	bpf_map_delete_elem(&plain_socks, k);
+}
+
+/* A socket call returned `ret` bytes: send them, chunk by chunk, from the caller's buffers. */
+static __always_inline void on_socket_exit(__u64 id, struct pending_call *c, long ret)
+{
+	__u32 tgid = id >> 32;
+	struct fd_key k = { .tgid = tgid, .fd = c->fd };
+	struct sock_state *st = bpf_map_lookup_elem(&plain_socks, &k);
+	if (!st)
+		return;
+	__u32 nr = c->nr;
+	int egress = nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg;
+	__u32 zero = 0;
+	struct tcp_scratch *s = bpf_map_lookup_elem(&tcp_scratch_space, &zero);
+	if (!s)
+		return;
+	struct tcp_copy copy = { .s = s, .left = ret };
+	if (nr == NR_readv || nr == NR_writev) {
+		copy.iov = c->ptr;
+		copy.iov_left = c->len;
+	} else if (nr == NR_sendmsg || nr == NR_recvmsg) {
+		struct user_msghdr msg = {};
+		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)c->ptr) != 0)
+			return;
+		copy.iov = (__u64)msg.msg_iov;
+		copy.iov_left = msg.msg_iovlen;
+	} else {
+		copy.buf = c->ptr;
+		copy.buf_left = ret;
+	}
+	/* TLS over a plain port is the TLS capture's: the first bytes of a handshake end this one. */
+	if (egress && st->egress == 0 && copy.iov == 0) {
+		__u8 head[2] = {};
+		bpf_probe_read_user(head, sizeof(head), (void *)copy.buf);
+		if (head[0] == 0x16 && head[1] == 0x03) {
+			bpf_map_delete_elem(&plain_socks, &k);
+			return;
+		}
+	}
+	__u64 *off = egress ? &st->egress : &st->ingress;
+	copy.offset = __sync_fetch_and_add(off, (__u64)ret);
+	s->hdr.kind = OISP_REC_TCP_DATA;
+	s->hdr.ts_ns = bpf_ktime_get_ns();
+	s->hdr.ssl_ptr = c->fd;
+	s->hdr.pid = tgid;
+	s->hdr.tid = (__u32)id;
+	s->hdr.direction = egress ? OISP_DIR_EGRESS : OISP_DIR_INGRESS;
+	s->hdr.generation = st->generation;
+	bpf_get_current_comm(s->hdr.comm, sizeof(s->hdr.comm));
+	bpf_loop((ret + OISP_CHUNK_MAX - 1) / OISP_CHUNK_MAX + 64, tcp_copy_chunk, &copy, 0);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 {
@@ -543,10 +765,14 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 	case NR_read: case NR_write: case NR_pread64: case NR_pwrite64: case NR_readv: case NR_writev:
 	case NR_sendfile: case NR_splice: case NR_copy_file_range:
 	case NR_dup: case NR_dup2: case NR_dup3: case NR_fcntl:
+	case NR_sendto: case NR_recvfrom: case NR_sendmsg: case NR_recvmsg:
 		break;
 	default:
 		return 0;
 	}
+	/* Reads, writes, sends and receives of a process with nothing to follow: the common case, done first. */
+	if (data_syscall(nr) && process_flags() == 0)
+		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
 	if (excluded(tgid))
@@ -570,6 +796,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	case NR_close: {
 		struct fd_key k = { .tgid = tgid, .fd = PT_REGS_PARM1_CORE_SYSCALL(regs) };
+		plain_close(&k, id);
 		struct io_acc *acc = bpf_map_lookup_elem(&file_io, &k);
 		if (acc) {
 			send_io(tgid, k.fd, acc, bpf_ktime_get_ns());
@@ -619,6 +846,19 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 	default:
 		c.fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
 		c.fd2 = -1;
+	}
+	/* A plain-port socket: its bytes are captured at exit, from the caller's buffers. */
+	if (nr == NR_read || nr == NR_write || nr == NR_readv || nr == NR_writev || nr == NR_sendto || nr == NR_recvfrom || nr == NR_sendmsg || nr == NR_recvmsg) {
+		struct fd_key sk = { .tgid = tgid, .fd = c.fd };
+		if (bpf_map_lookup_elem(&plain_socks, &sk)) {
+			c.flags = 1; /* a socket call */
+			c.ptr = PT_REGS_PARM2_CORE_SYSCALL(regs);
+			c.len = PT_REGS_PARM3_CORE_SYSCALL(regs);
+			remember(id, &c);
+			return 0;
+		}
+		if (nr == NR_sendto || nr == NR_recvfrom || nr == NR_sendmsg || nr == NR_recvmsg)
+			return 0;
 	}
 	if (nr == NR_write || nr == NR_pwrite64 || nr == NR_writev) {
 		c.fd2 = c.fd;
@@ -718,7 +958,18 @@ static __always_inline void on_connect_exit(__u64 id, struct pending_call *c, lo
 		bpf_probe_read_user(r->addr, 16, (void *)(c->ptr + 8));
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	__u16 port = r->port;
+	__s32 fd = c->fd;
 	bpf_ringbuf_submit(r, 0);
+	/* A connection to a plain port: its bytes are captured from here (a reused fd starts a new generation). */
+	if ((ret == 0 || ret == -115 /* EINPROGRESS */) && bpf_map_lookup_elem(&plain_ports, &port)) {
+		struct fd_key k = { .tgid = tgid, .fd = fd };
+		__u32 *g = bpf_map_lookup_elem(&plain_gen, &k);
+		__u32 gen = g ? *g + 1 : 0;
+		bpf_map_update_elem(&plain_gen, &k, &gen, BPF_ANY);
+		struct sock_state st = { .generation = gen };
+		bpf_map_update_elem(&plain_socks, &k, &st, BPF_ANY);
+		flag_process(HAS_PLAIN_SOCKETS);
+	}
 	/* A connect to a local model server's port marks the process as an agent. */
 	if (bpf_map_lookup_elem(&ai_ports, &port)) {
 		__u8 one = 1;
@@ -742,9 +993,31 @@ static __always_inline void on_dup_exit(__u32 tgid, __s32 oldfd, __s32 newfd)
 	bpf_ringbuf_submit(r, 0);
 }
 
+/* The syscalls whose exit we look at: any other returns at once (this runs for every syscall). */
+static __always_inline int exit_wanted(long nr)
+{
+	switch (nr) {
+	case NR_openat: case NR_openat2: case NR_connect:
+	case NR_read: case NR_write: case NR_pread64: case NR_pwrite64: case NR_readv: case NR_writev:
+	case NR_sendfile: case NR_splice: case NR_copy_file_range:
+	case NR_dup: case NR_dup2: case NR_dup3: case NR_fcntl:
+	case NR_sendto: case NR_recvfrom: case NR_sendmsg: case NR_recvmsg:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
+#if defined(__TARGET_ARCH_x86)
+	long nr = BPF_CORE_READ(regs, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	long nr = BPF_CORE_READ(regs, syscallno);
+#endif
+	if (!exit_wanted(nr) || (data_syscall(nr) && process_flags() == 0))
+		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_call *p = bpf_map_lookup_elem(&pending, &id);
 	if (!p)
@@ -770,6 +1043,10 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	default:
 		if (ret <= 0)
 			return 0;
+		if (c.flags == 1) {
+			on_socket_exit(id, &c, ret);
+			return 0;
+		}
 		if (c.fd >= 0)
 			add_io(tgid, c.fd, ret, 0);
 		if (c.fd2 >= 0)

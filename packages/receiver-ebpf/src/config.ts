@@ -24,6 +24,8 @@ export interface EbpfReceiverConfig {
   file_paths: { include: string[]; exclude: string[] };
   /** What makes a process an agent: TLS to these hosts (`*` for DNS labels), or a connect to these ports. */
   ai_endpoints: { hosts: string[]; ports: number[] };
+  /** Remote ports whose plaintext HTTP is captured from socket syscalls (local model servers, proxies); [] for none. */
+  plain_http_ports: number[];
 }
 
 /** Hosts of AI providers (the providers processor's table is the full one; this marks processes). */
@@ -49,6 +51,7 @@ export function createDefaultConfig(): EbpfReceiverConfig {
     file_events: 'marked',
     file_paths: { include: [], exclude: [...DEFAULT_EXCLUDED_PATHS] },
     ai_endpoints: { hosts: [...DEFAULT_AI_HOSTS], ports: [11434, 1234] },
+    plain_http_ports: [11434, 1234, 8000, 8080, 4000],
   };
 }
 
@@ -75,6 +78,7 @@ export const configSchema: JsonSchema = {
         exclude: { type: 'array', items: { type: 'string', pattern: '^/' }, default: defaults.file_paths.exclude },
       },
     },
+    plain_http_ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, maxItems: 256, uniqueItems: true, default: defaults.plain_http_ports },
     ai_endpoints: {
       type: 'object',
       additionalProperties: false,

@@ -124,10 +124,12 @@ export class EbpfReceiver implements Receiver {
     const mode = Buffer.alloc(8);
     mode.writeUInt32LE({ marked: 0, all: 1, none: 2 }[this.#config.file_events], 0);
     sys.updateMap('sys_settings', Buffer.alloc(4), mode);
-    for (const port of this.#config.ai_endpoints.ports) {
-      const key = Buffer.alloc(2);
-      key.writeUInt16LE(port);
-      sys.updateMap('ai_ports', key, Buffer.from([1]));
+    for (const [map, ports] of [['ai_ports', this.#config.ai_endpoints.ports], ['plain_ports', this.#config.plain_http_ports]] as const) {
+      for (const port of ports) {
+        const key = Buffer.alloc(2);
+        key.writeUInt16LE(port);
+        sys.updateMap(map, key, Buffer.from([1]));
+      }
     }
     sys.attachAll();
     sys.start((batch) => this.#onSysBatch(batch));

@@ -213,12 +213,23 @@ function bedrock(op: string, b: Obj): Reply {
   return { headers: { 'content-type': 'application/vnd.amazon.eventstream', ...headers }, chunks: frames };
 }
 
+// ---- Ollama ----------------------------------------------------------------------------------
+
+function ollamaChat(b: Obj): Reply {
+  const model = b.model ?? 'llama3.2';
+  const final = { model, created_at: '2025-11-24T22:05:11Z', message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 1000, prompt_eval_count: 26, eval_count: 9 };
+  if (b.stream === false) return json({ ...final, message: { role: 'assistant', content: ANSWER } });
+  const lines = pieces(ANSWER).map((content) => JSON.stringify({ model, created_at: '2025-11-24T22:05:11Z', message: { role: 'assistant', content }, done: false }) + '\n');
+  return { headers: { 'content-type': 'application/x-ndjson' }, chunks: [...lines, JSON.stringify(final) + '\n'] };
+}
+
 export function respond(req: MockRequest): Reply {
   const b = (req.body ?? {}) as Obj;
   const g = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(req.path);
   if (g) return gemini(g[1], g[2], b);
   if (req.path === '/v1/messages') return anthropicMessages(b);
   if (req.path === '/v2/chat') return cohereChat(b);
+  if (req.path === '/api/chat') return ollamaChat(b);
   const br = /^\/model\/[^/]+\/(converse|converse-stream)$/.exec(req.path);
   if (br) return bedrock(br[1], b);
   if (req.path.endsWith('/chat/completions')) return openaiChat(b);

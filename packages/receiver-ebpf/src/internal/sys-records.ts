@@ -1,5 +1,6 @@
 // Decoding the records of bpf/sys.bpf.c (its own ring): exec, exit, file open, file I/O totals,
-// connect. Layouts as in bpf/oisp_records.h; records.test.ts checks them against the header.
+// connect, plaintext socket data. Layouts as in bpf/oisp_records.h; records.test.ts checks them.
+import { TLS_CLOSE_LAYOUT, TLS_DATA_LAYOUT } from './records.ts';
 
 export const REC_EXEC = 10;
 export const REC_EXIT = 11;
@@ -8,6 +9,9 @@ export const REC_FILE_IO = 13;
 export const REC_CONNECT = 14;
 export const REC_FILE_DUP = 15;
 export const REC_FORK = 16;
+/** Plaintext on sockets to configured ports: laid out as the TLS records, fd in the ssl_ptr field. */
+export const REC_TCP_DATA = 17;
+export const REC_TCP_CLOSE = 18;
 
 const PATH_MAX = 1024;
 
@@ -105,7 +109,31 @@ export interface ForkRecord {
   ppid: number;
 }
 
-export type SysRecord = ExecRecord | ExitRecord | FileOpenRecord | FileIoRecord | ConnectRecord | FileDupRecord | ForkRecord;
+export interface TcpDataRecord {
+  kind: typeof REC_TCP_DATA;
+  pid: number;
+  tid: number;
+  tsNs: bigint;
+  fd: number;
+  generation: number;
+  direction: 'egress' | 'ingress';
+  offset: number;
+  comm: string;
+  data: Buffer;
+}
+
+export interface TcpCloseRecord {
+  kind: typeof REC_TCP_CLOSE;
+  pid: number;
+  tid: number;
+  tsNs: bigint;
+  fd: number;
+  generation: number;
+  egressBytes: number;
+  ingressBytes: number;
+}
+
+export type SysRecord = ExecRecord | ExitRecord | FileOpenRecord | FileIoRecord | ConnectRecord | FileDupRecord | ForkRecord | TcpDataRecord | TcpCloseRecord;
 
 export class SysRecordError extends Error {}
 
@@ -146,6 +174,8 @@ const SIZES: Record<number, number> = {
   [REC_CONNECT]: CONNECT_LAYOUT.size,
   [REC_FILE_DUP]: FILE_DUP_LAYOUT.size,
   [REC_FORK]: FORK_LAYOUT.size,
+  [REC_TCP_DATA]: TLS_DATA_LAYOUT.size,
+  [REC_TCP_CLOSE]: TLS_CLOSE_LAYOUT.size,
 };
 
 /** Every record of one batch ([u32 length][record]...); a malformed one throws naming its byte offset. */
@@ -162,6 +192,26 @@ export function decodeSysBatch(batch: Buffer): SysRecord[] {
     if (need === undefined) throw new SysRecordError(`unknown record kind ${kind} at byte ${pos}`);
     if (size < need) throw new SysRecordError(`record at byte ${pos}: kind ${kind} needs ${need} bytes, has ${size}`);
     const r = batch.subarray(s, s + size);
+    if (kind === REC_TCP_DATA) {
+      const L = TLS_DATA_LAYOUT;
+      const len = r.readUInt32LE(L.len);
+      if (L.size + len > size) throw new SysRecordError(`record at byte ${pos}: payload of ${len} bytes exceeds its ${size}-byte record`);
+      out.push({
+        kind, tsNs: r.readBigUInt64LE(L.ts_ns), fd: Number(r.readBigUInt64LE(L.ssl_ptr)), offset: Number(r.readBigUInt64LE(L.offset)), pid: r.readUInt32LE(L.pid), tid: r.readUInt32LE(L.tid),
+        direction: r.readUInt32LE(L.direction) === 0 ? 'egress' : 'ingress', generation: r.readUInt32LE(L.generation), comm: cString(r, L.comm, 16), data: Buffer.from(r.subarray(L.size, L.size + len)),
+      });
+      pos = s + size;
+      continue;
+    }
+    if (kind === REC_TCP_CLOSE) {
+      const L = TLS_CLOSE_LAYOUT;
+      out.push({
+        kind, tsNs: r.readBigUInt64LE(L.ts_ns), fd: Number(r.readBigUInt64LE(L.ssl_ptr)), pid: r.readUInt32LE(L.pid), tid: r.readUInt32LE(L.tid), generation: r.readUInt32LE(L.generation),
+        egressBytes: Number(r.readBigUInt64LE(L.egress_bytes)), ingressBytes: Number(r.readBigUInt64LE(L.ingress_bytes)),
+      });
+      pos = s + size;
+      continue;
+    }
     const pid = r.readUInt32LE(4);
     const tsNs = r.readBigUInt64LE(8);
     if (kind === REC_EXEC) {

@@ -6,6 +6,9 @@ import os from 'node:os';
 import {
   createEvent,
   formatTimestamp,
+  type CaptureClose,
+  type CaptureData,
+  type ConnInfo,
   type ComponentTelemetry,
   type FileIo,
   type FileOpen,
@@ -15,7 +18,7 @@ import {
   type ProcessExit,
   type ProcessInfo,
 } from '@oisp/core';
-import { REC_CONNECT, REC_EXEC, REC_EXIT, REC_FILE_DUP, REC_FILE_IO, REC_FILE_OPEN, REC_FORK, type ExecRecord, type SysRecord } from './sys-records.ts';
+import { REC_CONNECT, REC_EXEC, REC_EXIT, REC_FILE_DUP, REC_FILE_IO, REC_FILE_OPEN, REC_FORK, REC_TCP_CLOSE, REC_TCP_DATA, type ExecRecord, type SysRecord } from './sys-records.ts';
 
 const MAX_PROCESSES = 65536;
 const MAX_FDS = 262144;
@@ -36,6 +39,10 @@ export class SystemEvents {
   readonly #processes = new Map<number, ProcessInfo>();
   /** The path behind each followed fd: `${pid}:${fd}`. */
   readonly #paths = new Map<string, string>();
+  /** Where each connected socket goes: `${pid}:${fd}` (for plaintext connections' identity). */
+  readonly #peers = new Map<string, { ip: string; port: number }>();
+  /** Next expected offset per plaintext connection and direction: a jump is a gap. */
+  readonly #expected = new Map<string, number>();
 
   constructor(opts: SystemEventOptions) {
     this.#opts = opts;
@@ -120,7 +127,29 @@ export class SystemEvents {
         this.#keep({ ...(parent ?? {}), pid: r.pid, ppid: r.ppid, start_time: r.startNs.toString() });
         return undefined;
       }
+      case REC_TCP_DATA:
+      case REC_TCP_CLOSE: {
+        const conn: ConnInfo = { id: `${r.pid}:fd${r.fd}:${r.generation}`, transport: 'tcp', generation: r.generation, role: 'client', pid: r.pid, tid: r.tid, fd: r.fd };
+        const peer = this.#peers.get(`${r.pid}:${r.fd}`);
+        if (peer) conn.remote = peer;
+        if (r.kind === REC_TCP_CLOSE) {
+          for (const d of ['egress', 'ingress']) this.#expected.delete(`${conn.id}:${d}`);
+          const close: CaptureClose = { conn, reason: 'close', egress_bytes: r.egressBytes, ingress_bytes: r.ingressBytes };
+          return [createEvent('capture.close', close, { ...envelope(r.pid, r.tid), source: { ...this.#opts.source, capture_method: 'ebpf_tracepoint', capture_point: 'socket' } })];
+        }
+        const key = `${conn.id}:${r.direction}`;
+        const expected = this.#expected.get(key) ?? 0;
+        this.#expected.set(key, r.offset + r.data.length);
+        if (this.#expected.size > MAX_FDS) this.#expected.delete(this.#expected.keys().next().value as string);
+        const data: CaptureData = { conn, direction: r.direction, offset: r.offset, data: r.data };
+        if (r.offset > expected) data.bytes_lost = r.offset - expected;
+        return [createEvent('capture.data', data, { ...envelope(r.pid, r.tid), source: { ...this.#opts.source, capture_method: 'ebpf_tracepoint', capture_point: 'socket' } })];
+      }
       case REC_CONNECT: {
+        if (r.ret === 0 || r.ret === -EINPROGRESS) {
+          this.#peers.set(`${r.pid}:${r.fd}`, { ip: r.ip, port: r.port });
+          if (this.#peers.size > MAX_FDS) this.#peers.delete(this.#peers.keys().next().value as string);
+        }
         const pending = r.ret === -EINPROGRESS;
         const data: NetworkConnect = { fd: r.fd, family: r.family, dest: { ip: r.ip, port: r.port }, success: r.ret === 0 || pending };
         if (pending) data.pending = true;

@@ -1,0 +1,53 @@
+// Plaintext socket capture cost on everything else (issue 11): 1 GiB of loopback socket I/O in
+// 1 KiB writes on a port that is NOT captured, with and without the collector (ebpf receiver with
+// its default plain ports): the syscall hooks must cost the rest of the machine almost nothing.
+// Prints wall and CPU seconds both ways and the ratio. Needs root. Usage: node bench/plain-sockets.ts [--mib N]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createLogger, loadConfig, Registry, Service } from '@oisp/core';
+import { callbackExporter } from '@oisp/core/testing';
+import { builtinFactories } from '../packages/collector/src/components.ts';
+
+const arg = process.argv.indexOf('--mib');
+const MIB = arg > 0 ? Number(process.argv[arg + 1]) : 1024;
+// A C-speed client and server (python's socket calls are thin over the syscalls): 1 KiB sends.
+const workload = `import socket, threading, time, resource
+N = ${MIB} * 1024
+srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)
+def sink():
+    c, _ = srv.accept()
+    while c.recv(65536): pass
+t = threading.Thread(target=sink); t.start()
+s = socket.create_connection(srv.getsockname())
+buf = b'x' * 1024
+t0 = time.perf_counter()
+for _ in range(N): s.send(buf)
+s.close(); t.join()
+r = resource.getrusage(resource.RUSAGE_SELF)
+print(time.perf_counter() - t0, r.ru_utime + r.ru_stime)`;
+
+function run(): { wall: number; cpu: number } {
+  const r = spawnSync('/usr/bin/python3', ['-c', workload], { encoding: 'utf8' });
+  const [wall, cpu] = r.stdout.trim().split(' ').map(Number);
+  return { wall, cpu };
+}
+
+const best = () => [0, 1, 2].map(run).sort((a, b) => a.wall - b.wall)[0];
+const without = best();
+let events = 0;
+const dir = mkdtempSync(`${tmpdir()}/oisp-bench-plain-`);
+const yaml = `receivers: { ebpf: {} }
+exporters: { count: {} }
+service: { pipelines: { p: { receivers: [ebpf], exporters: [count] } } }
+`;
+const registry = new Registry([...builtinFactories(), callbackExporter('count', (b) => (events += b.length))]);
+const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
+const service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'bench', version: '0' }, configDir: dir });
+await service.start();
+const withCollector = best();
+await service.shutdown();
+console.log(`${MIB} MiB in 1 KiB sends over loopback, port not captured`);
+console.log(`without collector  ${without.wall.toFixed(2)} s wall  ${without.cpu.toFixed(2)} s cpu`);
+console.log(`with collector     ${withCollector.wall.toFixed(2)} s wall  ${withCollector.cpu.toFixed(2)} s cpu`);
+console.log(`ratio: ${(withCollector.wall / without.wall).toFixed(3)}x wall, ${(withCollector.cpu / without.cpu).toFixed(3)}x cpu (goal: under 1.02x); events seen ${events}`);
