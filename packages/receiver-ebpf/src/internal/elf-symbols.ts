@@ -58,3 +58,35 @@ export function definedDynamicSymbols(path: string, wanted: readonly string[]): 
     closeSync(fd);
   }
 }
+
+/** The names of an ELF64 LE file's sections (empty if it is not one): what toolchain built it shows there. */
+export function sectionNames(path: string): string[] {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const ehdr = readAt(fd, 0, 64);
+    if (ehdr.length < 64 || ehdr.readUInt32BE(0) !== 0x7f454c46 || ehdr[4] !== 2 || ehdr[5] !== 1) return [];
+    const shoff = Number(ehdr.readBigUInt64LE(0x28));
+    const shentsize = ehdr.readUInt16LE(0x3a);
+    const shnum = ehdr.readUInt16LE(0x3c);
+    const shstrndx = ehdr.readUInt16LE(0x3e);
+    if (shoff === 0 || shentsize < 64 || shnum === 0 || shstrndx >= shnum) return [];
+    const shdrs = readAt(fd, shoff, shentsize * shnum);
+    const strOff = Number(shdrs.readBigUInt64LE(shstrndx * shentsize + 0x18));
+    const strSize = Number(shdrs.readBigUInt64LE(shstrndx * shentsize + 0x20));
+    const strtab = readAt(fd, strOff, Math.min(strSize, 1 << 20));
+    const names: string[] = [];
+    for (let i = 0; i < shnum; i++) {
+      const at = shdrs.readUInt32LE(i * shentsize);
+      const end = strtab.indexOf(0, at);
+      names.push(strtab.toString('latin1', at, end < 0 ? strtab.length : end));
+    }
+    return names;
+  } finally {
+    closeSync(fd);
+  }
+}

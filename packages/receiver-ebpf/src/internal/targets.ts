@@ -74,8 +74,8 @@ export function discoverTargets(
  * the libssl copies in its memory map (Python loads libssl only when `ssl` is imported; conda and
  * pyenv ship their own), seen through /proc/PID/root so a container's files are found too.
  */
-export function processFiles(excludePid: number): { path: string; pid: number }[] {
-  const out: { path: string; pid: number }[] = [];
+export function processFiles(excludePid: number): { path: string; pid: number; kind: 'exe' | 'lib' }[] {
+  const out: { path: string; pid: number; kind: 'exe' | 'lib' }[] = [];
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
@@ -87,10 +87,10 @@ export function processFiles(excludePid: number): { path: string; pid: number }[
     if (pid === excludePid) continue;
     const root = `/proc/${pid}/root`;
     try {
-      out.push({ path: `${root}${readlinkSync(`/proc/${pid}/exe`)}`, pid });
+      out.push({ path: `${root}${readlinkSync(`/proc/${pid}/exe`)}`, pid, kind: 'exe' });
       for (const line of readFileSync(`/proc/${pid}/maps`, 'latin1').split('\n')) {
         const at = line.indexOf('/');
-        if (at !== -1 && line.includes('libssl')) out.push({ path: `${root}${line.slice(at)}`, pid });
+        if (at !== -1 && line.includes('libssl')) out.push({ path: `${root}${line.slice(at)}`, pid, kind: 'lib' });
       }
     } catch {
       // gone, or a kernel thread: nothing to hook

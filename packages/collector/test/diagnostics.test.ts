@@ -1,0 +1,49 @@
+// `check` and `targets` on the real machine, and on cases made to fail: no BTF where it is
+// looked for, and a running binary whose TLS stack (Go's) is not covered.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { preflight } from '@oisp/receiver-ebpf';
+
+const bin = resolve(import.meta.dirname, '../src/bin.ts');
+const problems = preflight();
+const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;
+
+describe('oisp-collector check / targets', { skip }, () => {
+  it('check: every line OK on this machine, exit 0', () => {
+    const r = spawnSync(process.execPath, [bin, 'check'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.deepEqual(lines.map((l) => l.split(/\s+/)[0]), ['OK', 'OK', 'OK', 'OK', 'OK', 'OK'], r.stdout);
+    assert.match(r.stdout, /sys\.bpf\.o loads and attaches/);
+  });
+
+  it('check: a missing BTF is a FAIL that says what to do, the rest not tried, exit 1', () => {
+    const r = spawnSync(process.execPath, [bin, 'check'], { encoding: 'utf8', env: { ...process.env, OISP_CHECK_BTF_PATH: '/nonexistent/vmlinux' } });
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /^FAIL +BTF: \/nonexistent\/vmlinux is missing: the kernel must be built with CONFIG_DEBUG_INFO_BTF=y/m);
+    assert.match(r.stdout, /^FAIL +TLS programs: not tried: fix the lines above first/m);
+  });
+
+  it('targets: libssl hooked; a running Go binary reported as not covered yet', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oisp-targets-'));
+    const fake = join(dir, 'fake-go-server');
+    writeFileSync(join(dir, 'buildinfo'), '\xff Go buildinf:');
+    // A real executable carrying Go's build-info section: what `go build` leaves in every binary.
+    execFileSync('llvm-objcopy', ['--add-section', `.go.buildinfo=${join(dir, 'buildinfo')}`, '/usr/bin/sleep', fake]);
+    const child = spawn(fake, ['30']);
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const r = spawnSync(process.execPath, [bin, 'targets', '--json'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { hooked: { path: string; reason: string }[]; uncovered: { pid: number; path: string; stack: string }[] };
+      assert.ok(out.hooked.some((t) => /libssl\.so/.test(t.path) && t.reason === 'system libssl'), r.stdout);
+      assert.deepEqual(out.uncovered.filter((u) => u.pid === child.pid), [{ pid: child.pid, path: fake, stack: 'Go crypto/tls' }]);
+    } finally {
+      child.kill();
+    }
+  });
+});
