@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { createLogger, loadConfig, Registry, Service } from '@oisp/core';
 import { callbackExporter } from '@oisp/core/testing';
 import { builtinFactories } from '../packages/collector/src/components.ts';
-import { makeTestCert } from '../packages/receiver-ebpf/test/test-cert.ts';
+import { makeTestCert } from '@oisp/core/testing';
 
 const arg = process.argv.indexOf('--requests');
 const REQUESTS = arg > 0 ? Number(process.argv[arg + 1]) : 20_000;

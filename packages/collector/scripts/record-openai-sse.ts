@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { createLogger, loadConfig, Registry, serializeEvent, Service, type CaptureData, type OispEvent } from '@oisp/core';
 import { callbackExporter } from '@oisp/core/testing';
 import { builtinFactories } from '../src/components.ts';
-import { makeTestCert } from '../../receiver-ebpf/test/test-cert.ts';
+import { makeTestCert } from '@oisp/core/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'oisp-record-'));
 const { cert, key } = makeTestCert(dir);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { runCli } from '@oisp/core';
 import { builtinFactories } from './components.ts';
 import { defaultConfig } from './default-config.ts';
+import { demoCommand } from './demo/command.ts';
 import { diagnosticCommands } from './diagnostics.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -13,5 +14,8 @@ process.exitCode = await runCli({
   version,
   factories: builtinFactories(),
   defaultConfig: defaultConfig(),
-  extraCommands: diagnosticCommands,
+  extraCommands: (program, run) => {
+    diagnosticCommands(program, run);
+    demoCommand(program, run);
+  },
 });

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger, loadConfig, parseTimestamp, Registry, Service, validateEvent, type AgentSession, type OispEvent, type ProcessExec } from '@oisp/core';
 import { callbackExporter } from '@oisp/core/testing';
@@ -62,7 +62,7 @@ service: { pipelines: { p: { receivers: [ebpf], processors: [http, providers, ag
       // An unrelated process does the same file work at the same time: not an agent, not kept.
       const bystander = spawn('sh', ['-c', `sleep 0.2; ls ${folder} >/dev/null; cat ${folder}/notes.txt >/dev/null`]);
       const bystanderDone = once(bystander, 'exit');
-      const { pid, output } = await sdk.runScript('tool-agent.mjs', [flavour, folder]);
+      const { pid, output } = await sdk.runScript(resolve(import.meta.dirname, '../src/demo/tool-agent.mjs'), [flavour, folder]);
       await bystanderDone;
       const agentLog = output.log as { what: string; start?: string; end?: string; id?: string }[];
 

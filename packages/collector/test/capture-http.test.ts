@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger, loadConfig, Registry, Service, validateEvent, type HttpRequest, type HttpResponse, type OispEvent } from '@oisp/core';
 import { preflight } from '@oisp/receiver-ebpf';
 import { builtinFactories } from '../src/components.ts';
-import { makeTestCert } from '../../receiver-ebpf/test/test-cert.ts';
+import { makeTestCert } from '@oisp/core/testing';
 
 const problems = preflight();
 const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;

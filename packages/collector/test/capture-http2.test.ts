@@ -13,7 +13,7 @@ import { createLogger, loadConfig, Registry, Service, validateEvent, type HttpRe
 import { callbackExporter } from '@oisp/core/testing';
 import { preflight } from '@oisp/receiver-ebpf';
 import { builtinFactories } from '../src/components.ts';
-import { makeTestCert } from '../../receiver-ebpf/test/test-cert.ts';
+import { makeTestCert } from '@oisp/core/testing';
 
 const problems = preflight();
 const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;

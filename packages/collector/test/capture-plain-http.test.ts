@@ -14,7 +14,7 @@ import { createLogger, loadConfig, Registry, Service, validateEvent, type AiRequ
 import { callbackExporter } from '@oisp/core/testing';
 import { preflight } from '@oisp/receiver-ebpf';
 import { builtinFactories } from '../src/components.ts';
-import { respond } from './providers/responders.ts';
+import { respond } from '../src/demo/responders.ts';
 
 const problems = preflight();
 const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;

@@ -13,7 +13,7 @@ import type { CaptureData, OispEvent } from '@oisp/core';
 import { createTestSettings, SinkConsumer, testHost } from '@oisp/core/testing';
 import { ebpfReceiverFactory } from '../src/factory.ts';
 import { preflight, type EbpfReceiver } from '../src/ebpf-receiver.ts';
-import { makeTestCert } from './test-cert.ts';
+import { makeTestCert } from '@oisp/core/testing';
 
 const problems = preflight();
 // Under CI a capture test never skips: a machine that cannot capture fails the run.

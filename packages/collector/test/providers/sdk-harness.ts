@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { makeTestCert } from '../../../receiver-ebpf/test/test-cert.ts';
-import { startMockProvider, type MockProvider } from './mock-provider.ts';
+import { makeTestCert } from '@oisp/core/testing';
+import { startMockProvider, type MockProvider } from '../../src/demo/mock-provider.ts';
 
 export const PROVIDER_HOSTS = [
   'api.openai.com', 'myco.openai.azure.com', 'api.anthropic.com', 'generativelanguage.googleapis.com',
@@ -23,7 +23,7 @@ export interface SdkHarness {
   mock: MockProvider;
   /** Runs one scenario of sdk-client.mjs; resolves with its pid and what it printed. */
   run(scenario: string): Promise<{ pid: number; sent: Record<string, any>; result: Record<string, any> }>;
-  /** Runs a script of this folder (with args) the same way; resolves with its pid and its JSON output. */
+  /** Runs a node script (absolute, or in this folder) the same way; resolves with its pid and its JSON output. */
   runScript(script: string, args: string[]): Promise<{ pid: number; output: Record<string, any> }>;
   close(): Promise<void>;
 }

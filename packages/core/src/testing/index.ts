@@ -7,3 +7,4 @@ export { runConformance, foreignBatches, PASSTHROUGH_EVENT_TYPE, type Conformanc
 export { exampleEvent } from '../schema/examples.ts';
 export type { ComponentTelemetryRecorder, ComponentCounts } from '../telemetry/component-telemetry.ts';
 export { callbackExporter } from './callback-exporter.ts';
+export { makeTestCert } from './test-cert.ts';

@@ -24,6 +24,13 @@ type Obj = Record<string, any>;
 
 export const ANSWER = 'The weather in Paris is sunny, 21 degrees.';
 const ARGS = { city: 'Paris' };
+
+/** Arguments a model would give the tool: a shell tool gets a command, anything else a city. */
+function argsFor(schema: Obj | undefined): Obj {
+  const first = Object.keys(schema?.properties ?? {})[0];
+  if (first === 'command') return { command: 'ls && cat notes.txt' };
+  return first && first !== 'city' ? { [first]: 'Paris' } : ARGS;
+}
 let seq = 0;
 const nextId = (prefix: string) => `${prefix}${(++seq).toString().padStart(4, '0')}`;
 
@@ -42,7 +49,7 @@ function openaiChat(b: Obj): Reply {
   const id = nextId('chatcmpl-mock');
   const model = b.model ?? 'gpt-4o-mini';
   const usage = { prompt_tokens: 31, completion_tokens: 12, total_tokens: 43, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
-  const tool = wantsTool ? { id: nextId('call_'), type: 'function', function: { name: b.tools[0].function.name, arguments: JSON.stringify(ARGS) } } : undefined;
+  const tool = wantsTool ? { id: nextId('call_'), type: 'function', function: { name: b.tools[0].function.name, arguments: JSON.stringify(argsFor(b.tools[0].function.parameters)) } } : undefined;
   if (!b.stream) {
     return json({
       id, object: 'chat.completion', created: 1_750_000_000, model, system_fingerprint: 'fp_mock',
@@ -118,7 +125,7 @@ function anthropicMessages(b: Obj): Reply {
   const id = nextId('msg_mock');
   const usage = { input_tokens: 52, cache_creation_input_tokens: 0, cache_read_input_tokens: 16, output_tokens: 18 };
   const blocks: Obj[] = wantsTool
-    ? [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: nextId('toolu_'), name: b.tools[0].name, input: ARGS }]
+    ? [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: nextId('toolu_'), name: b.tools[0].name, input: argsFor(b.tools[0].input_schema) }]
     : [{ type: 'text', text: ANSWER }];
   const stop = wantsTool ? 'tool_use' : 'end_turn';
   const message = { id, type: 'message', role: 'assistant', model: b.model, content: blocks, stop_reason: stop, stop_sequence: null, usage };

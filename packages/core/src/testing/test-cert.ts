@@ -1,4 +1,4 @@
-// A throwaway certificate for the local HTTPS servers of capture tests, benches and recordings.
+// A throwaway certificate for local TLS servers: capture tests, benches, recordings and the demo.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
