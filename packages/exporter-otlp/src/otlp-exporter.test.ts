@@ -46,6 +46,8 @@ function agentRun(): OispEvent[] {
     ev('ai.request', 900, { request_id: 'r2', provider, model: { id: 'gpt-4o-mini' }, request_type: 'chat', streaming: false, messages: [...messages, { role: 'tool', tool_call_id: 'call_1', content: 'a.txt' }] }, { span_id: M2, parent_span_id: S, link: 'observed' }),
     ev('agent.tool_result', 900, { call_id: 'call_1', tool: { name: 'shell' }, result: 'a.txt', request_id: 'r2' }, { span_id: X, parent_span_id: S, link: 'inferred' }),
     ev('ai.response', 1200, { request_id: 'r2', provider, status_code: 429, success: false, error: { type: 'rate_limit_exceeded', message: 'slow down' }, finish_reason: 'error', latency_ms: 300 }, { span_id: M2, parent_span_id: S, link: 'observed' }),
+    // Outside the tool's window, under the session: waits for the invoke_agent span.
+    ev('file.open', 1250, { path: '/home/dev/.agent/history', fd: 5, flags: 1, result: 5 }, { span_id: 'e2e2e2e2e2e2e2e2', parent_span_id: S, link: 'observed' }),
     ev('agent.session', 0, { agent: { name: 'python3 agent.py', framework: 'openai-agents' }, root_pid: 4242, conversation_id: 'conv-7', start_ts: at(0), end_ts: at(1300), end_reason: 'exit', model_calls: 2, tool_calls: 1, processes: 2 }, { span_id: S }),
   ];
 }
@@ -93,6 +95,7 @@ describe('otlp exporter: spans', () => {
     const session = byName(spans, 'invoke_agent python3 agent.py');
     assert.deepEqual([session.traceId, session.spanId, session.parentSpanId, session.kind], [T, S, undefined, SPAN_KIND_INTERNAL]);
     assert.deepEqual([session.startTimeUnixNano, session.endTimeUnixNano], [nsAt(0), nsAt(1300)]);
+    assert.deepEqual(session.events?.map((e) => [e.name, e.timeUnixNano, attributes(e.attributes)['oisp.path']]), [['file.open', nsAt(1250), '/home/dev/.agent/history']], 'an event under the session waited for its span');
     assert.deepEqual(attributes(session.attributes), {
       'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'python3 agent.py', 'oisp.agent.framework': 'openai-agents', 'gen_ai.conversation.id': 'conv-7',
       'oisp.session.end_reason': 'exit', 'oisp.session.model_calls': 2, 'oisp.session.tool_calls': 1, 'oisp.session.processes': 2,

@@ -14,6 +14,10 @@ import type { ProcessResources } from './resources.ts';
 import * as sc from './semconv.ts';
 import { SpanKind, SpanStatusCode, type SpanRecord } from './span-record.ts';
 
+/** Events held for a parent span still to come, at most; beyond, they go out as child spans. */
+const MAX_WAITING_EVENTS = 100_000;
+const MAX_SENT_IDS = 100_000;
+
 const SYSTEM_TYPES = new Set(['process.exec', 'process.exit', 'file.open', 'file.read', 'file.write', 'network.connect']);
 
 const OPERATION: Record<string, string> = {
@@ -73,6 +77,15 @@ export class SpanMapper {
   readonly #tools = new Map<string, SpanRecord>();
   /** Spans finished in this round (events in the same batch may still attach to them), by span id. */
   readonly #done = new Map<string, SpanRecord>();
+  /**
+   * Events whose parent span has not been made yet — an invoke_agent span comes only when its
+   * session ends — held (bounded) to become span events on it; past request_ttl_ms, or when too
+   * many wait, they go out as short child spans instead (counted).
+   */
+  readonly #waiting = new Map<string, { event: OispEvent; t: bigint; attrs: Attributes }[]>();
+  #waitingCount = 0;
+  /** Span ids recently sent: an event for one of them cannot wait for it. */
+  readonly #sent = new Set<string>();
   #latestNs = 0n;
   /** Wall clock when #latestNs was last seen: time goes on in a lull with no events. */
   #latestWallMs = Date.now();
@@ -123,7 +136,17 @@ export class SpanMapper {
       this.#unfinished(open.span, 'no response within request_ttl_ms');
       this.#models.delete(id);
     }
+    for (const [parent, list] of this.#waiting) {
+      if (list[0].t >= limit) continue;
+      this.#waiting.delete(parent);
+      this.#waitingCount -= list.length;
+      for (const w of list) this.#childSpan(w.event, w.t, w.attrs);
+    }
     const out = [...this.#done.values()];
+    for (const span of out) {
+      this.#sent.add(span.spanId);
+      if (this.#sent.size > MAX_SENT_IDS) this.#sent.delete(this.#sent.values().next().value as string);
+    }
     this.#done.clear();
     return out;
   }
@@ -138,6 +161,9 @@ export class SpanMapper {
     }
     this.#models.clear();
     this.#tools.clear();
+    for (const list of this.#waiting.values()) for (const w of list) this.#childSpan(w.event, w.t, w.attrs);
+    this.#waiting.clear();
+    this.#waitingCount = 0;
     return this.take();
   }
 
@@ -151,6 +177,19 @@ export class SpanMapper {
   }
 
   #newSpan(event: OispEvent, name: string, kind: SpanKind, startNs: bigint): SpanRecord {
+    const tc = event.trace_context;
+    const span = this.#makeSpan(event, name, kind, startNs);
+    // Events that waited for this span become its events.
+    const waiting = tc ? this.#waiting.get(span.spanId) : undefined;
+    if (waiting) {
+      this.#waiting.delete(span.spanId);
+      this.#waitingCount -= waiting.length;
+      for (const w of waiting) span.events.push({ name: w.event.event_type, timeNs: w.t, attributes: w.attrs });
+    }
+    return span;
+  }
+
+  #makeSpan(event: OispEvent, name: string, kind: SpanKind, startNs: bigint): SpanRecord {
     const tc = event.trace_context;
     return {
       traceId: tc?.trace_id ?? derivedTraceId(event.event_id),
@@ -339,13 +378,26 @@ export class SpanMapper {
     for (const [k, v] of Object.entries(flatten(event.data as Record<string, unknown>))) set(attrs, `oisp.${k}`, v);
     if (event.process?.pid) attrs[sc.PROCESS_PID] = event.process.pid;
     if (tc.link) attrs['oisp.link'] = tc.link;
-    const parent = tc.parent_span_id ? this.#openSpan(tc.parent_span_id) : undefined;
+    const parentId = tc.parent_span_id;
+    const parent = parentId ? this.#openSpan(parentId) : undefined;
     if (parent) {
       parent.events.push({ name: event.event_type, timeNs: t, attributes: attrs });
       return;
     }
-    // The parent is not open here (already sent, or an invoke_agent span that comes at the session's end): a child span.
-    const span = this.#newSpan(event, event.event_type, SpanKind.INTERNAL, t);
+    // Its parent is still to come (an invoke_agent span comes at its session's end): wait for it.
+    if (parentId && !this.#sent.has(parentId) && this.#waitingCount < MAX_WAITING_EVENTS) {
+      const list = this.#waiting.get(parentId) ?? [];
+      list.push({ event, t, attrs });
+      this.#waiting.set(parentId, list);
+      this.#waitingCount++;
+      return;
+    }
+    this.#childSpan(event, t, attrs);
+  }
+
+  /** An event whose parent was already sent (or never came): a short span of its own under it. */
+  #childSpan(event: OispEvent, t: bigint, attrs: Attributes): void {
+    const span = this.#makeSpan(event, event.event_type, SpanKind.INTERNAL, t);
     Object.assign(span.attributes, attrs);
     this.#done.set(span.spanId, span);
     this.#telemetry.add('events_as_spans', 1);
