@@ -34,6 +34,8 @@ export interface OtlpExporterConfig {
   retry: { initial_interval_ms: number; max_interval_ms: number; max_elapsed_ms: number };
   /** A request whose response never comes becomes an unfinished span with ERROR status after this. */
   request_ttl_ms: number;
+  /** A finished span waits this long (wall clock) for late events before it is sent. */
+  span_linger_ms: number;
 }
 
 export function createDefaultConfig(): OtlpExporterConfig {
@@ -52,6 +54,7 @@ export function createDefaultConfig(): OtlpExporterConfig {
     queue_max_bytes: 256 * 1024 * 1024,
     retry: { initial_interval_ms: 500, max_interval_ms: 30_000, max_elapsed_ms: 0 },
     request_ttl_ms: 10 * 60 * 1000,
+    span_linger_ms: 1000,
   };
 }
 
@@ -87,6 +90,7 @@ export const configSchema: JsonSchema = {
       },
     },
     request_ttl_ms: { type: 'integer', minimum: 1, default: d.request_ttl_ms },
+    span_linger_ms: { type: 'integer', minimum: 0, maximum: 60_000, default: d.span_linger_ms, description: 'How long a finished span waits for late events.' },
   },
 };
 

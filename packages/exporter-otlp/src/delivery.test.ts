@@ -13,7 +13,7 @@ const FAST_RETRY = { initial_interval_ms: 20, max_interval_ms: 300, max_elapsed_
 
 async function run(receiver: OtlpReceiver, events: OispEvent[], config: Partial<OtlpExporterConfig>, waitFor: () => boolean, timeoutMs = 20_000) {
   const settings = createTestSettings('otlp', 'exporter');
-  const exporter = new OtlpExporter(settings, { ...createDefaultConfig(), endpoint: receiver.url, flush_interval_ms: 20, retry: FAST_RETRY, ...config });
+  const exporter = new OtlpExporter(settings, { ...createDefaultConfig(), endpoint: receiver.url, flush_interval_ms: 20, span_linger_ms: 0, retry: FAST_RETRY, ...config });
   await exporter.start();
   await exporter.consume(events);
   const t0 = Date.now();
@@ -51,7 +51,7 @@ describe('otlp exporter: delivery', () => {
       logs.push(JSON.stringify(obj) + ' ' + msg);
       return orig(obj as object, msg);
     };
-    const exporter = new OtlpExporter(settings, { ...createDefaultConfig(), endpoint: receiver.url, flush_interval_ms: 1000, max_batch_spans: 10, retry: FAST_RETRY });
+    const exporter = new OtlpExporter(settings, { ...createDefaultConfig(), endpoint: receiver.url, flush_interval_ms: 1000, span_linger_ms: 0, max_batch_spans: 10, retry: FAST_RETRY });
     await exporter.start();
     await exporter.consume(calls(40));
     const t0 = Date.now();
@@ -90,7 +90,7 @@ describe('otlp exporter: delivery', () => {
     let open = false;
     receiver.answer = () => (open ? { status: 200 } : { status: 503 });
     const settings = createTestSettings('otlp', 'exporter');
-    const exporter = new OtlpExporter(settings, { ...createDefaultConfig(), endpoint: receiver.url, flush_interval_ms: 10_000, max_batch_spans: 10, queue_max_batches: 3, retry: FAST_RETRY });
+    const exporter = new OtlpExporter(settings, { ...createDefaultConfig(), endpoint: receiver.url, flush_interval_ms: 10_000, span_linger_ms: 0, max_batch_spans: 10, queue_max_batches: 3, retry: FAST_RETRY });
     await exporter.start();
     for (let i = 0; i < 6; i++) await exporter.consume(calls(10, i * 10));
     open = true;

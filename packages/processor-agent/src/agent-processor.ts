@@ -213,7 +213,6 @@ export class AgentProcessor implements Processor {
       name: event.data.tool.name,
       argumentsText: typeof args === 'string' ? args : JSON.stringify(args ?? ''),
       openNs: ns,
-      closed: false,
     };
     session.tools.set(window.callId, window);
     session.toolCalls++;
@@ -226,7 +225,7 @@ export class AgentProcessor implements Processor {
     if (!session) return;
     const window = session.tools.get(event.data.call_id);
     session.touch(event.ts, ns);
-    if (window) window.closed = true;
+    if (window) window.closeNs = ns;
     else this.#settings.telemetry.add('tool_results_without_call', 1);
     // Paired with its call by call id, from the message history: inferred.
     event.trace_context = { trace_id: session.traceId, span_id: window?.spanId ?? newSpanId(), parent_span_id: session.spanId, link: 'inferred' };
@@ -277,11 +276,11 @@ export class AgentProcessor implements Processor {
       const placedPid = this.#tree.findAncestor(pid, (p) => s.toolOfPid.has(p));
       if (placedPid !== undefined) {
         const w = s.toolOfPid.get(placedPid)!;
-        if (!w.closed || pid !== s.rootPid) return [s, w];
+        if (w.closeNs === undefined || ns <= w.closeNs || pid !== s.rootPid) return [s, w];
       }
     }
     const open: [Session, ToolWindow][] = [];
-    for (const s of sessions) for (const w of s.openTools()) if (ns >= w.openNs) open.push([s, w]);
+    for (const s of sessions) for (const w of s.toolsAt(ns)) open.push([s, w]);
     if (open.length === 0) return undefined;
     let chosen: [Session, ToolWindow] | undefined;
     if (open.length === 1) chosen = open[0];
@@ -311,7 +310,7 @@ export class AgentProcessor implements Processor {
     for (const s of [...this.#active]) {
       if (s.lastNs < idle) this.#end(s, 'idle');
       else for (const w of s.openTools()) if (w.openNs < toolLimit) {
-        w.closed = true;
+        w.expired = true;
         this.#settings.telemetry.add('tool_windows_expired', 1);
       }
     }

@@ -26,6 +26,8 @@ export interface EbpfReceiverConfig {
   ai_endpoints: { hosts: string[]; ports: number[] };
   /** Remote ports whose plaintext HTTP is captured from socket syscalls (local model servers, proxies); [] for none. */
   plain_http_ports: number[];
+  /** System events wait this long before going on, so a tool a process ran never overtakes the model response that asked for it (two rings). */
+  system_events_delay_ms: number;
 }
 
 /** Hosts of AI providers (the providers processor's table is the full one; this marks processes). */
@@ -52,6 +54,7 @@ export function createDefaultConfig(): EbpfReceiverConfig {
     file_paths: { include: [], exclude: [...DEFAULT_EXCLUDED_PATHS] },
     ai_endpoints: { hosts: [...DEFAULT_AI_HOSTS], ports: [11434, 1234] },
     plain_http_ports: [11434, 1234, 8000, 8080, 4000],
+    system_events_delay_ms: 200,
   };
 }
 
@@ -78,6 +81,7 @@ export const configSchema: JsonSchema = {
         exclude: { type: 'array', items: { type: 'string', pattern: '^/' }, default: defaults.file_paths.exclude },
       },
     },
+    system_events_delay_ms: { type: 'integer', minimum: 0, maximum: 10_000, default: defaults.system_events_delay_ms },
     plain_http_ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, maxItems: 256, uniqueItems: true, default: defaults.plain_http_ports },
     ai_endpoints: {
       type: 'object',

@@ -66,6 +66,8 @@ export class EbpfReceiver implements Receiver {
   readonly #system: SystemEvents;
   readonly #aiHosts: RegExp[];
   readonly #marked = new Set<number>();
+  /** System-event batches waiting out system_events_delay_ms, in order (handed on at once at shutdown). */
+  readonly #delayed = new Map<NodeJS.Timeout, () => void>();
 
   constructor(settings: ComponentSettings, config: EbpfReceiverConfig, next: Consumer) {
     this.#settings = settings;
@@ -168,10 +170,22 @@ export class EbpfReceiver implements Receiver {
     const events = this.#system.toEvents(records, nowNs() - process.hrtime.bigint());
     if (events.length === 0) return;
     this.#queued++;
-    this.#chain = this.#chain
-      .then(() => this.#next.consume(events))
-      .catch((err) => this.#settings.telemetry.error('consume_failed', err))
-      .finally(() => this.#queued--);
+    // Two rings, two poll threads: what a process did after reading a response (the tool it ran)
+    // must not overtake that response's bytes, still on their way through the TLS ring. System
+    // events are handed on a moment later, so causes come before their effects downstream.
+    const handOn = () => {
+      this.#chain = this.#chain
+        .then(() => this.#next.consume(events))
+        .catch((err) => this.#settings.telemetry.error('consume_failed', err))
+        .finally(() => this.#queued--);
+    };
+    if (this.#config.system_events_delay_ms > 0) {
+      const t = setTimeout(() => {
+        this.#delayed.delete(t);
+        handOn();
+      }, this.#config.system_events_delay_ms);
+      this.#delayed.set(t, handOn);
+    } else handOn();
   }
 
   #rescanProcesses(): void {
@@ -296,6 +310,12 @@ export class EbpfReceiver implements Receiver {
     }
     this.#capture = undefined;
     this.#sys = undefined;
+    // Batches still waiting out their delay go now, in order: nothing accepted is lost.
+    for (const [t, handOn] of this.#delayed) {
+      clearTimeout(t);
+      handOn();
+    }
+    this.#delayed.clear();
     await this.#chain;
   }
 }

@@ -75,8 +75,13 @@ export class SpanMapper {
   readonly #models = new Map<string, OpenModelSpan>();
   /** Tool spans waiting for their result, by span id. */
   readonly #tools = new Map<string, SpanRecord>();
-  /** Spans finished in this round (events in the same batch may still attach to them), by span id. */
+  /**
+   * Finished spans, by span id, kept for span_linger_ms (wall clock) before they go: process and
+   * file events may arrive a moment after the span they belong to has ended (they come from
+   * another ring), and still become its events.
+   */
   readonly #done = new Map<string, SpanRecord>();
+  readonly #doneAt = new Map<string, number>();
   /**
    * Events whose parent span has not been made yet — an invoke_agent span comes only when its
    * session ends — held (bounded) to become span events on it; past request_ttl_ms, or when too
@@ -142,13 +147,27 @@ export class SpanMapper {
       this.#waitingCount -= list.length;
       for (const w of list) this.#childSpan(w.event, w.t, w.attrs);
     }
-    const out = [...this.#done.values()];
-    for (const span of out) {
-      this.#sent.add(span.spanId);
+    return this.#release(Date.now() - this.#config.span_linger_ms);
+  }
+
+  /** Finished spans done before `before` (wall ms), in the order they finished. */
+  #release(before: number): SpanRecord[] {
+    const out: SpanRecord[] = [];
+    for (const [id, span] of this.#done) {
+      const at = this.#doneAt.get(id) ?? 0;
+      if (at > before) continue;
+      out.push(span);
+      this.#done.delete(id);
+      this.#doneAt.delete(id);
+      this.#sent.add(id);
       if (this.#sent.size > MAX_SENT_IDS) this.#sent.delete(this.#sent.values().next().value as string);
     }
-    this.#done.clear();
     return out;
+  }
+
+  #finish(span: SpanRecord): void {
+    this.#done.set(span.spanId, span);
+    this.#doneAt.set(span.spanId, Date.now());
   }
 
   /** At shutdown: every open span goes out, marked unfinished. */
@@ -157,14 +176,15 @@ export class SpanMapper {
     for (const span of this.#tools.values()) {
       span.attributes['oisp.unfinished'] = true;
       span.endNs = this.#latestNs > span.startNs ? this.#latestNs : span.startNs;
-      this.#done.set(span.spanId, span);
+      this.#finish(span);
     }
     this.#models.clear();
     this.#tools.clear();
     for (const list of this.#waiting.values()) for (const w of list) this.#childSpan(w.event, w.t, w.attrs);
     this.#waiting.clear();
     this.#waitingCount = 0;
-    return this.take();
+    this.take();
+    return this.#release(Infinity);
   }
 
   #unfinished(span: SpanRecord, why: string): void {
@@ -172,7 +192,7 @@ export class SpanMapper {
     span.attributes[sc.ERROR_TYPE] = 'oisp.no_response';
     span.attributes['oisp.unfinished'] = true;
     span.endNs = span.startNs;
-    this.#done.set(span.spanId, span);
+    this.#finish(span);
     this.#telemetry.add('requests_without_response', 1);
   }
 
@@ -305,7 +325,7 @@ export class SpanMapper {
       span.status = { code: SpanStatusCode.ERROR, message: 'the client abandoned the response' };
     }
     this.#content(a, sc.GEN_AI_OUTPUT_MESSAGES, outputMessages(d.choices));
-    this.#done.set(span.spanId, span);
+    this.#finish(span);
   }
 
   #toolCall(event: OispEvent<'agent.tool_call', AgentToolCall>, t: bigint): void {
@@ -349,7 +369,7 @@ export class SpanMapper {
       span.attributes[sc.ERROR_TYPE] = 'tool_error';
       span.status = { code: SpanStatusCode.ERROR };
     }
-    this.#done.set(span.spanId, span);
+    this.#finish(span);
   }
 
   #session(event: OispEvent<'agent.session', AgentSession>): void {
@@ -365,7 +385,7 @@ export class SpanMapper {
     a['oisp.session.model_calls'] = d.model_calls;
     a['oisp.session.tool_calls'] = d.tool_calls;
     a['oisp.session.processes'] = d.processes;
-    this.#done.set(span.spanId, span);
+    this.#finish(span);
   }
 
   #system(event: OispEvent, t: bigint): void {
@@ -399,7 +419,7 @@ export class SpanMapper {
   #childSpan(event: OispEvent, t: bigint, attrs: Attributes): void {
     const span = this.#makeSpan(event, event.event_type, SpanKind.INTERNAL, t);
     Object.assign(span.attributes, attrs);
-    this.#done.set(span.spanId, span);
+    this.#finish(span);
     this.#telemetry.add('events_as_spans', 1);
   }
 

@@ -10,7 +10,10 @@ export interface ToolWindow {
   /** The call's arguments as text, to tell parallel tools apart by what they ran or touched. */
   argumentsText: string;
   openNs: bigint;
-  closed: boolean;
+  /** When its result came (event time): events stamped inside [openNs, closeNs] belong to it, whenever they arrive. */
+  closeNs?: bigint;
+  /** Given up (no result within tool_window_ms). */
+  expired?: boolean;
 }
 
 export class Session {
@@ -61,7 +64,13 @@ export class Session {
     return h.length;
   }
 
+  /** Tool windows that were open at event time `ns`. */
+  toolsAt(ns: bigint): ToolWindow[] {
+    return [...this.tools.values()].filter((t) => ns >= t.openNs && (t.closeNs === undefined ? !t.expired : ns <= t.closeNs));
+  }
+
+  /** Windows still waiting for their result. */
   openTools(): ToolWindow[] {
-    return [...this.tools.values()].filter((t) => !t.closed);
+    return [...this.tools.values()].filter((t) => t.closeNs === undefined && !t.expired);
   }
 }
