@@ -103,6 +103,10 @@ service: { pipelines: { p: { receivers: [ebpf], processors: [http, providers, ag
       assert.equal(requests.length, 2);
       assert.deepEqual(responses.map((r) => r.trace_context?.span_id), requests.map((r) => r.trace_context?.span_id));
       for (const r of requests) assert.equal(r.trace_context?.parent_span_id, root);
+      // One conversation id on the run, on both model calls and the session.
+      const conversation = session.data.conversation_id;
+      assert.ok(conversation);
+      assert.deepEqual(requests.map((r) => (r.data as { conversation?: { conversation_id?: string } }).conversation?.conversation_id), [conversation, conversation]);
       const [call] = of('agent.tool_call');
       const [result] = of('agent.tool_result');
       assert.equal((call.data as { call_id: string }).call_id, agentLog.find((l) => l.what === 'tool_call_id')!.id);
@@ -135,6 +139,7 @@ service: { pipelines: { p: { receivers: [ebpf], processors: [http, providers, ag
       for (const r of requests) assert.match(byId.get(r.trace_context!.span_id)!.name, /^chat /);
       const tool = byId.get(toolSpan)!;
       assert.equal(tool.name, 'execute_tool run_shell');
+      for (const r of requests) assert.equal(attributes(byId.get(r.trace_context!.span_id)!.attributes)['gen_ai.conversation.id'], conversation);
       assert.equal(tool.parentSpanId, root);
       assert.equal(attributes(tool.attributes)['gen_ai.tool.call.id'], (call.data as { call_id: string }).call_id);
       const toolEvents = (tool.events ?? []).map((e) => e.name);

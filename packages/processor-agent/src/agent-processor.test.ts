@@ -59,7 +59,9 @@ describe('agent processor', () => {
     assert.ok(session, 'an agent.session event at exit');
     assert.equal(session.trace_context?.trace_id, trace);
     const root = session.trace_context!.span_id;
-    assert.deepEqual(session.data, { agent: { name: 'python3 agent.py' }, root_pid: 100, start_ts: ms(0), end_ts: ms(2000), end_reason: 'exit', model_calls: 2, tool_calls: 1, processes: 2 });
+    assert.deepEqual(session.data, { agent: { name: 'python3 agent.py' }, root_pid: 100, conversation_id: `oisp-${trace.slice(0, 16)}`, start_ts: ms(0), end_ts: ms(2000), end_reason: 'exit', model_calls: 2, tool_calls: 1, processes: 2 });
+    // One conversation id on every turn (derived: the API gave none), with the turn number.
+    assert.deepEqual([r1, r2].map((r) => (r.data as { conversation?: unknown }).conversation), [{ conversation_id: `oisp-${trace.slice(0, 16)}`, turn_number: 1 }, { conversation_id: `oisp-${trace.slice(0, 16)}`, turn_number: 2 }]);
     // Model calls: request and response share a span under the session.
     assert.equal(a1.trace_context?.span_id, r1.trace_context?.span_id);
     assert.equal(a2.trace_context?.span_id, r2.trace_context?.span_id);

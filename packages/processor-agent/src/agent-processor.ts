@@ -141,6 +141,8 @@ export class AgentProcessor implements Processor {
     const session = this.#sessionFor(root, event, hashes, ns);
     if (d.messages && d.messages.length > 0) session.history = hashes;
     session.modelCalls++;
+    // One conversation id on every turn: the API's own when it has one, else the session's.
+    d.conversation = { conversation_id: session.conversationId ?? session.derivedConversationId, turn_number: session.modelCalls };
     session.touch(event.ts, ns);
     if (!session.framework && d.agent?.framework) session.framework = d.agent.framework;
     const spanId = newSpanId();
@@ -332,7 +334,7 @@ export class AgentProcessor implements Processor {
       tool_calls: session.toolCalls,
       processes: session.pids.size,
     };
-    if (session.conversationId) data.conversation_id = session.conversationId;
+    data.conversation_id = session.conversationId ?? session.derivedConversationId;
     const trace_context: TraceContext = { trace_id: session.traceId, span_id: session.spanId };
     this.#out.push(deriveEvent(session.first, 'agent.session', data, { ts: session.startTs, trace_context, confidence: undefined }));
     this.#settings.telemetry.add('sessions_ended', 1, { reason });

@@ -19,6 +19,10 @@ export interface ToolWindow {
 export class Session {
   readonly traceId = newTraceId();
   readonly spanId = newSpanId();
+  /** The conversation's id when the API gives none: stable for the session, unlike any API's. */
+  get derivedConversationId(): string {
+    return `oisp-${this.traceId.slice(0, 16)}`;
+  }
   readonly rootPid: number;
   readonly name: string;
   framework?: string;
