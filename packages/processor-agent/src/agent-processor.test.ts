@@ -133,6 +133,22 @@ describe('agent processor', () => {
     assert.equal(threaded.data.conversation_id, 'thread_9');
   });
 
+  it('a call through a local proxy, captured on both legs, is one model call: the upstream leg linked under the client\'s', async () => {
+    const local = { name: 'openai_compatible', endpoint: '127.0.0.1:4000', detected_by: 'api_shape', compatible_with: 'openai' };
+    const clientLeg = ev.request(0, 800, 'leg1', ['summarise this'], { provider: local, model: { id: 'gpt-4o' } });
+    const upstream = ev.request(5, 900, 'leg2', ['summarise this'], { model: { id: 'gpt-4o' } });
+    const upstreamResponse = ev.response(300, 900, 'leg2');
+    const clientResponse = ev.response(310, 800, 'leg1');
+    const { out, settings } = await run([clientLeg, upstream, upstreamResponse, clientResponse, ev.exit(400, 800)]);
+    assert.deepEqual(upstream.related_events, [{ event_id: clientLeg.event_id, relationship: 'proxied_from' }]);
+    assert.deepEqual([upstream.trace_context?.trace_id, upstream.trace_context?.parent_span_id, upstream.trace_context?.link], [clientLeg.trace_context?.trace_id, clientLeg.trace_context?.span_id, 'inferred']);
+    assert.equal(upstreamResponse.trace_context?.span_id, upstream.trace_context?.span_id);
+    assert.equal(upstream.attrs?.['oisp.proxy_leg'], 'upstream');
+    const s = sessions(out);
+    assert.deepEqual(s.map((e) => [e.data.root_pid, e.data.model_calls]), [[800, 1]], 'one session, one model call: the proxy is not an agent of its own');
+    assert.equal(settings.telemetry.counter('proxy_legs_linked'), 1);
+  });
+
   it('sessions end when idle and memory stays bounded; each end is counted', async () => {
     const events = [ev.request(0, 600, 'i1', ['one']), ev.request(10_000, 601, 'i2', ['two'])];
     const { out, settings, processor } = await run(events, { session_idle_ms: 5000, tool_window_ms: 5000 });

@@ -30,6 +30,9 @@ import { Session, type ToolWindow } from './internal/session.ts';
 
 /** Model calls remembered at most (their sessions forget them sooner, when they end). */
 const MAX_CALLS = 100_000;
+/** Local-endpoint calls remembered for proxy pairing, and how long after one its upstream leg may come. */
+const MAX_LOCAL_LEGS = 1000;
+const PROXY_WINDOW_NS = 60_000_000_000n;
 
 const SYSTEM_TYPES = new Set(['process.exec', 'process.exit', 'file.open', 'file.read', 'file.write', 'network.connect']);
 
@@ -51,6 +54,8 @@ export class AgentProcessor implements Processor {
   readonly #calls = new Map<string, CallSpan>();
   #out: OispEvent[] = [];
   #latestNs = 0n;
+  /** Calls to a local endpoint (a proxy, a gateway) by what they asked: the same call leaving the proxy is their upstream leg. */
+  readonly #localLegs = new Map<string, { event: OispEvent<'ai.request', AiRequest>; ns: bigint }>();
 
   constructor(settings: ComponentSettings, config: AgentProcessorConfig, next: Consumer) {
     this.#settings = settings;
@@ -136,8 +141,9 @@ export class AgentProcessor implements Processor {
     // Without a process (a replayed file that lost it) every call shares one unknown root, pid 0.
     const pid = event.process?.pid ?? 0;
     const d = event.data;
-    const root = this.#rootOf(pid) ?? pid;
     const hashes = (d.messages ?? []).map((m) => m.content_hash ?? '');
+    if (this.#proxyLeg(event, hashes, ns)) return;
+    const root = this.#rootOf(pid) ?? pid;
     const session = this.#sessionFor(root, event, hashes, ns);
     if (d.messages && d.messages.length > 0) session.history = hashes;
     session.modelCalls++;
@@ -150,6 +156,36 @@ export class AgentProcessor implements Processor {
     if (this.#calls.size > MAX_CALLS) this.#calls.delete(this.#calls.keys().next().value as string);
     // A model call in a session is observed: the session is this process's own conversation.
     event.trace_context = { trace_id: session.traceId, span_id: spanId, parent_span_id: session.spanId, link: 'observed' };
+  }
+
+  /**
+   * A call that went through a local proxy is captured twice: the client's request to the proxy,
+   * and the proxy's request upstream, asking the same thing. The upstream leg is linked to the
+   * client's (related_events, and its span under the client's call), never a model call of its own.
+   */
+  #proxyLeg(event: OispEvent<'ai.request', AiRequest>, hashes: string[], ns: bigint): boolean {
+    const d = event.data;
+    if (hashes.length === 0) return false;
+    const key = `${d.model?.id ?? ''}|${hashes.join(',')}`;
+    const endpoint = d.provider.endpoint ?? '';
+    if (/^(?:localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)(?::\d+)?$/.test(endpoint)) {
+      this.#localLegs.set(key, { event, ns });
+      if (this.#localLegs.size > MAX_LOCAL_LEGS) this.#localLegs.delete(this.#localLegs.keys().next().value as string);
+      return false;
+    }
+    const local = this.#localLegs.get(key);
+    if (!local || local.event.process?.pid === event.process?.pid || ns - local.ns > PROXY_WINDOW_NS) return false;
+    const call = this.#calls.get(local.event.data.request_id);
+    if (!call) return false;
+    this.#localLegs.delete(key);
+    const spanId = newSpanId();
+    this.#calls.set(d.request_id, { session: call.session, spanId });
+    event.related_events = [...(event.related_events ?? []), { event_id: local.event.event_id, relationship: 'proxied_from' }];
+    event.attrs = { ...event.attrs, 'oisp.proxy_leg': 'upstream' };
+    // Paired by what the two requests asked, not by anything the kernel saw: inferred.
+    event.trace_context = { trace_id: call.session.traceId, span_id: spanId, parent_span_id: call.spanId, link: 'inferred' };
+    this.#settings.telemetry.add('proxy_legs_linked', 1);
+    return true;
   }
 
   /**

@@ -167,25 +167,29 @@ export class EbpfReceiver implements Receiver {
       this.#settings.telemetry.error('bad_record', err);
       return;
     }
-    const events = this.#system.toEvents(records, nowNs() - process.hrtime.bigint());
+    const all = this.#system.toEvents(records, nowNs() - process.hrtime.bigint());
+    // Plaintext socket data goes on at once, like TLS data; process, file and network events wait
+    // system_events_delay_ms: two rings, two poll threads, and what a process did after reading a
+    // response (the tool it ran) must not overtake that response's bytes on their way downstream.
+    const data = all.filter((e) => e.event_type.startsWith('capture.'));
+    const events = data.length === all.length ? [] : all.filter((e) => !e.event_type.startsWith('capture.'));
+    if (data.length > 0) this.#handOn(data);
     if (events.length === 0) return;
-    this.#queued++;
-    // Two rings, two poll threads: what a process did after reading a response (the tool it ran)
-    // must not overtake that response's bytes, still on their way through the TLS ring. System
-    // events are handed on a moment later, so causes come before their effects downstream.
-    const handOn = () => {
-      this.#chain = this.#chain
-        .then(() => this.#next.consume(events))
-        .catch((err) => this.#settings.telemetry.error('consume_failed', err))
-        .finally(() => this.#queued--);
-    };
     if (this.#config.system_events_delay_ms > 0) {
       const t = setTimeout(() => {
         this.#delayed.delete(t);
-        handOn();
+        this.#handOn(events);
       }, this.#config.system_events_delay_ms);
-      this.#delayed.set(t, handOn);
-    } else handOn();
+      this.#delayed.set(t, () => this.#handOn(events));
+    } else this.#handOn(events);
+  }
+
+  #handOn(events: OispEvent[]): void {
+    this.#queued++;
+    this.#chain = this.#chain
+      .then(() => this.#next.consume(events))
+      .catch((err) => this.#settings.telemetry.error('consume_failed', err))
+      .finally(() => this.#queued--);
   }
 
   #rescanProcesses(): void {
@@ -221,12 +225,7 @@ export class EbpfReceiver implements Receiver {
         this.#markIfAi(r.pid, r.name);
       }
     }
-    if (events.length === 0) return;
-    this.#queued++;
-    this.#chain = this.#chain
-      .then(() => this.#next.consume(events))
-      .catch((err) => this.#settings.telemetry.error('consume_failed', err))
-      .finally(() => this.#queued--);
+    if (events.length > 0) this.#handOn(events);
   }
 
   #connId(r: { pid: number; sslPtr: bigint; generation: number }): string {
