@@ -222,6 +222,36 @@ with urllib.request.urlopen(req) as res:
     await assertCapturedExactly(python.pid!, '/v1/ownlib', realpathSync('/usr/bin/python3'));
   });
 
+  it('a process in its own pid and mount namespaces, with its own libssl, is captured with its host pid and its namespace pid', async () => {
+    const lib = join(dir, 'container-lib');
+    mkdirSync(lib, { recursive: true });
+    for (const name of ['libssl.so.3', 'libcrypto.so.3']) copyFileSync(`/usr/lib/x86_64-linux-gnu/${name}`, join(lib, name));
+    const script = `import sys, time
+time.sleep(0.2)
+import ssl, urllib.request
+time.sleep(1.5)
+req = urllib.request.Request(sys.argv[2], data=open(sys.argv[1], 'rb').read(), method='POST')
+with urllib.request.urlopen(req) as res:
+    assert len(res.read()) == ${RESPONSE}
+`;
+    const bodyFile = join(dir, 'body-container.bin');
+    writeFileSync(bodyFile, body);
+    // unshare --fork: the python is the namespace's pid 1; its host pid is unshare's child's.
+    const ns = spawn('unshare', ['--pid', '--fork', '--mount', '--mount-proc', '/usr/bin/python3', '-c', script, bodyFile, `https://localhost:${port}/v1/container`], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, SSL_CERT_FILE: cert, LD_LIBRARY_PATH: lib },
+    });
+    assert.equal((await once(ns, 'exit'))[0], 0, 'the namespaced python completed the call');
+    const mine = () => (sink.events as OispEvent<'capture.data', CaptureData>[]).filter((e) => e.event_type === 'capture.data' && e.process?.ns_pid === 1 && e.process?.ppid === ns.pid);
+    for (let i = 0; i < 50 && mine().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const events = mine();
+    assert.ok(events.length > 0, 'captured, with ns_pid 1 and unshare as its parent');
+    const hostPid = events[0].process!.pid;
+    assert.notEqual(hostPid, 1, 'the host pid, not the namespace one');
+    assert.equal(events[0].data.conn.pid, hostPid);
+    await assertCapturedExactly(hostPid, '/v1/container', realpathSync('/usr/bin/python3'));
+  });
+
   it('50 concurrent keep-alive connections from one node process are kept apart', async () => {
     const script = `const https = require('node:https');
 const fs = require('node:fs');
