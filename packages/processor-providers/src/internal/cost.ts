@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { calcPrice, type Provider } from '@pydantic/genai-prices';
+import { calcPrice, findProvider, type Provider } from '@pydantic/genai-prices';
 import type { AiCost, AiUsage } from '@oisp/core';
 
 /** Our gen_ai.provider.name -> the table's provider id. */
@@ -20,6 +20,10 @@ const version = (JSON.parse(readFileSync(join(dirname(createRequire(import.meta.
 export class PriceTable {
   readonly source: string;
   readonly #providers?: Provider[];
+  /** The table's provider per id, found once (its search is the slow part of a price). */
+  readonly #resolved = new Map<string, Provider | undefined>();
+  /** Models the table does not price, per provider: not looked up again. */
+  readonly #unknown = new Set<string>();
 
   /** The bundled table, or one refreshed from a file (the table's JSON: an array of providers). */
   constructor(priceFile?: string) {
@@ -42,14 +46,22 @@ export class PriceTable {
       ...(usage.cache_creation_tokens ? { cache_write_tokens: usage.cache_creation_tokens } : {}),
     };
     const providerId = PROVIDER_IDS[providerName];
-    const provider = providerId && this.#providers ? this.#providers.find((p) => p.id === providerId) : undefined;
+    const unknownKey = `${providerId ?? ''}|${model}`;
+    if (this.#unknown.has(unknownKey)) return undefined;
+    if (providerId && !this.#resolved.has(providerId)) {
+      this.#resolved.set(providerId, this.#providers ? this.#providers.find((p) => p.id === providerId) : findProvider({ providerId }));
+    }
+    const provider = providerId ? this.#resolved.get(providerId) : undefined;
     let priced;
     try {
-      priced = this.#providers ? (provider ? calcPrice(u, model, { provider }) : null) : calcPrice(u, model, providerId ? { providerId } : {});
+      priced = provider ? calcPrice(u, model, { provider }) : this.#providers ? null : calcPrice(u, model, {});
     } catch {
       return undefined; // a price the table cannot compute (missing ancestor prices): no cost, not a wrong one
     }
-    if (!priced) return undefined;
+    if (!priced) {
+      if (this.#unknown.size < 10_000) this.#unknown.add(unknownKey);
+      return undefined;
+    }
     const round = (n: number) => Math.round(n * 1e10) / 1e10;
     return { input_usd: round(priced.input_price), output_usd: round(priced.output_price), total_usd: round(priced.total_price), source: `${this.source}: ${priced.provider.id}/${priced.model.id}` };
   }

@@ -26,6 +26,8 @@ export function redactText(text: string): { text: string; found: number } {
   return { text: out, found };
 }
 
+const MIN_SECRET = 16;
+
 /** A cheap test first: most strings hold nothing that could be a credential. */
 const MAYBE = /sk-|AIza|AKIA|ASIA|gh[pousr]_|github_pat_|xox|eyJ|Bearer|Basic|PRIVATE KEY|_[A-Za-z0-9]{20}|xai-|aws_secret|secretAccessKey|AWS_SECRET/;
 
@@ -35,7 +37,8 @@ const MAYBE = /sk-|AIza|AKIA|ASIA|gh[pousr]_|github_pat_|xox|eyJ|Bearer|Basic|PR
  */
 export function redactValue(value: unknown, path: string, paths: string[]): unknown {
   if (typeof value === 'string') {
-    if (!MAYBE.test(value)) return value;
+    // No credential we know is shorter than this; most strings are either short or clean.
+    if (value.length < MIN_SECRET || !MAYBE.test(value)) return value;
     const trimmed = value.trimStart();
     if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
       try {
