@@ -5,9 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createLogger, loadConfig, Registry, Service } from '@oisp/core';
+
 import { callbackExporter } from '@oisp/core/testing';
-import { builtinFactories } from '../packages/collector/src/components.ts';
+import { startPipeline } from '../packages/collector/src/start-pipeline.ts';
 
 const arg = process.argv.indexOf('--mib');
 const MIB = arg > 0 ? Number(process.argv[arg + 1]) : 1024;
@@ -41,10 +41,7 @@ const yaml = `receivers: { ebpf: {} }
 exporters: { count: {} }
 service: { pipelines: { p: { receivers: [ebpf], exporters: [count] } } }
 `;
-const registry = new Registry([...builtinFactories(), callbackExporter('count', (b) => (events += b.length))]);
-const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
-const service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'bench', version: '0' }, configDir: dir });
-await service.start();
+const service = await startPipeline({ yaml, dir, extra: [callbackExporter('count', (b) => (events += b.length))], version: 'bench' });
 const withCollector = best();
 await service.shutdown();
 console.log(`${MIB} MiB in 1 KiB sends over loopback, port not captured`);

@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, formatSummary, loadConfig, Registry, Service } from '@oisp/core';
+import { formatSummary } from '@oisp/core';
 import { callbackExporter } from '@oisp/core/testing';
-import { builtinFactories } from '../packages/collector/src/components.ts';
+import { startPipeline } from '../packages/collector/src/start-pipeline.ts';
 
 const arg = process.argv.indexOf('--scale');
 const scale = arg > 0 ? Number(process.argv[arg + 1]) : 1;
@@ -48,10 +48,7 @@ const yaml = `receivers: { ebpf: { ssl: false, file_events: all, file_paths: { i
 exporters: { count: {} }
 service: { pipelines: { p: { receivers: [ebpf], exporters: [count] } } }
 `;
-const registry = new Registry([...builtinFactories(), callbackExporter('count', (b) => (events += b.length))]);
-const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
-const service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'bench', version: '0' }, configDir: dir });
-await service.start();
+const service = await startPipeline({ yaml, dir, extra: [callbackExporter('count', (b) => (events += b.length))], version: 'bench' });
 const c0 = process.cpuUsage();
 const watched = measure();
 await new Promise((r) => setTimeout(r, 1000));

@@ -5,6 +5,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "oisp_records.h"
+#include "oisp_common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -18,19 +19,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct oisp_settings);
 } settings SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
-} events SEC(".maps");
-
-/* Processes never traced: the collector itself, filled before anything is attached. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u32);
-	__type(value, __u8);
-} excluded_tgids SEC(".maps");
 
 struct call_args {
 	__u64 ssl;
@@ -86,14 +74,6 @@ struct {
 	__type(value, __u32);
 } conn_gen SEC(".maps");
 
-/* Records the ring could not take, per CPU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
-
 struct scratch {
 	struct oisp_tls_data hdr;
 	__u8 data[OISP_CHUNK_MAX];
@@ -112,13 +92,6 @@ struct copy_ctx {
 	__u64 total;
 	__u64 base_offset;
 };
-
-static __always_inline void count_drop(__u32 slot, __u64 n)
-{
-	__u64 *v = bpf_map_lookup_elem(&drops, &slot);
-	if (v)
-		*v += n;
-}
 
 static long copy_chunk(__u64 index, void *arg)
 {
@@ -152,7 +125,7 @@ static __always_inline int enter(void *ssl, void *buf, __u32 direction, void *co
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	if (bpf_map_lookup_elem(&excluded_tgids, &tgid))
+	if (excluded(tgid))
 		return 0;
 	struct call_stack *st = bpf_map_lookup_elem(&active_calls, &id);
 	if (!st) {
@@ -298,7 +271,7 @@ int BPF_KPROBE(ssl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	if (bpf_map_lookup_elem(&excluded_tgids, &tgid))
+	if (excluded(tgid))
 		return 0;
 	struct oisp_tls_sni *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
@@ -326,7 +299,7 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	if (bpf_map_lookup_elem(&excluded_tgids, &tgid))
+	if (excluded(tgid))
 		return 0;
 	struct gen_key gk = { .tgid = tgid, .ssl = (__u64)ssl };
 	__u32 *gen = bpf_map_lookup_elem(&conn_gen, &gk);

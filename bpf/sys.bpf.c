@@ -9,6 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "oisp_records.h"
+#include "oisp_common.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -67,24 +68,11 @@ char LICENSE[] SEC("license") = "GPL";
 #define AF_INET6 10
 
 struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
-} events SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct oisp_sys_settings);
 } sys_settings SEC(".maps");
-
-/* The collector itself: filled before anything is attached. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u32);
-	__type(value, __u8);
-} excluded_tgids SEC(".maps");
 
 /* Agent processes: marked by userspace (TLS SNI of a provider), by a connect to an AI port, and
  * by being forked from a marked process. */
@@ -102,14 +90,6 @@ struct {
 	__type(key, __u16);
 	__type(value, __u8);
 } ai_ports SEC(".maps");
-
-/* [0] records the ring could not take, [1] bytes that could not be read: per CPU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
 
 /* A syscall between its entry and its exit, per thread: the arguments the exit needs. */
 struct pending_call {
@@ -282,21 +262,9 @@ struct {
 	__type(value, union scratch);
 } scratch_space SEC(".maps");
 
-static __always_inline void count_drop(__u32 slot, __u64 n)
-{
-	__u64 *v = bpf_map_lookup_elem(&drops, &slot);
-	if (v)
-		*v += n;
-}
-
 static __always_inline void *scratch(__u32 slot)
 {
 	return bpf_map_lookup_elem(&scratch_space, &slot);
-}
-
-static __always_inline int excluded(__u32 tgid)
-{
-	return bpf_map_lookup_elem(&excluded_tgids, &tgid) != NULL;
 }
 
 /* Whether this process's file events are kept (file_mode: marked, all, none). */

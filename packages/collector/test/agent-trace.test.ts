@@ -12,12 +12,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, loadConfig, parseTimestamp, Registry, Service, validateEvent, type AgentSession, type OispEvent, type ProcessExec } from '@oisp/core';
+import { parseTimestamp, Service, validateEvent, type AgentSession, type OispEvent, type ProcessExec } from '@oisp/core';
 import { callbackExporter } from '@oisp/core/testing';
 import { attributes } from '@oisp/otlp-reference';
 import { preflight } from '@oisp/receiver-ebpf';
 import { OtlpReceiver } from '../../exporter-otlp/test/otlp-receiver.ts';
-import { builtinFactories } from '../src/components.ts';
+import { startPipeline } from '../src/start-pipeline.ts';
 import { startSdkHarness, type SdkHarness } from './providers/sdk-harness.ts';
 
 const problems = preflight();
@@ -45,10 +45,7 @@ processors: { http: {}, providers: {}, agent: {} }
 exporters: { memory: {}, otlp: { endpoint: "${otlp.url}", flush_interval_ms: 100 } }
 service: { pipelines: { p: { receivers: [ebpf], processors: [http, providers, agent], exporters: [memory, otlp] } } }
 `;
-    const registry = new Registry([...builtinFactories(), callbackExporter('memory', (b) => captured.push(...b))]);
-    const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
-    service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'oisp-collector', version: 'test' }, configDir: dir });
-    await service.start();
+    service = await startPipeline({ yaml, dir, extra: [callbackExporter('memory', (b) => captured.push(...b))] });
   });
 
   after(async () => {

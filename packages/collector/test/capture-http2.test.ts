@@ -9,10 +9,10 @@ import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, loadConfig, Registry, Service, validateEvent, type HttpRequest, type HttpResponse, type OispEvent } from '@oisp/core';
+import { Service, validateEvent, type HttpRequest, type HttpResponse, type OispEvent } from '@oisp/core';
 import { callbackExporter } from '@oisp/core/testing';
 import { preflight } from '@oisp/receiver-ebpf';
-import { builtinFactories } from '../src/components.ts';
+import { startPipeline } from '../src/start-pipeline.ts';
 import { makeTestCert } from '@oisp/core/testing';
 
 const problems = preflight();
@@ -49,10 +49,7 @@ processors: { http: {} }
 exporters: { memory: {} }
 service: { pipelines: { p: { receivers: [ebpf], processors: [http], exporters: [memory] } } }
 `;
-    const registry = new Registry([...builtinFactories(), callbackExporter('memory', (b) => captured.push(...b))]);
-    const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
-    service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'test', version: '0' }, configDir: dir });
-    await service.start();
+    service = await startPipeline({ yaml, dir, extra: [callbackExporter('memory', (b) => captured.push(...b))] });
   });
 
   after(async () => {

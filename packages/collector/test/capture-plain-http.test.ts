@@ -10,10 +10,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, loadConfig, Registry, Service, validateEvent, type AiRequest, type AiResponse, type OispEvent } from '@oisp/core';
+import { Service, validateEvent, type AiRequest, type AiResponse, type OispEvent } from '@oisp/core';
 import { callbackExporter } from '@oisp/core/testing';
 import { preflight } from '@oisp/receiver-ebpf';
-import { builtinFactories } from '../src/components.ts';
+import { startPipeline } from '../src/start-pipeline.ts';
 import { respond } from '../src/demo/responders.ts';
 
 const problems = preflight();
@@ -58,10 +58,7 @@ processors: { http: {}, providers: {} }
 exporters: { memory: {} }
 service: { pipelines: { p: { receivers: [ebpf], processors: [http, providers], exporters: [memory] } } }
 `;
-    const registry = new Registry([...builtinFactories(), callbackExporter('memory', (b) => captured.push(...b))]);
-    const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
-    service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'test', version: '0' }, configDir: dir });
-    await service.start();
+    service = await startPipeline({ yaml, dir, extra: [callbackExporter('memory', (b) => captured.push(...b))] });
   });
 
   after(async () => {

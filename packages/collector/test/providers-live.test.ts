@@ -9,10 +9,10 @@ import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, loadConfig, Registry, Service, validateEvent, type AiRequest, type AiResponse, type AiEmbedding, type AgentToolCall, type OispEvent } from '@oisp/core';
+import { createLogger, Service, validateEvent, type AiRequest, type AiResponse, type AiEmbedding, type AgentToolCall, type OispEvent } from '@oisp/core';
 import { callbackExporter } from '@oisp/core/testing';
 import { preflight } from '@oisp/receiver-ebpf';
-import { builtinFactories } from '../src/components.ts';
+import { startPipeline } from '../src/start-pipeline.ts';
 import { startSdkHarness, TEST_KEY, type SdkHarness } from './providers/sdk-harness.ts';
 
 const problems = preflight();
@@ -46,12 +46,9 @@ exporters: { memory: {} }
 service:
   pipelines: { p: { receivers: [ebpf], processors: [http, providers], exporters: [memory] } }
 `;
-    const registry = new Registry([...builtinFactories(), callbackExporter('memory', (batch) => captured.push(...batch))]);
-    const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
     // Every log line at debug, kept to be searched for the test keys.
     const logSink = new Writable({ write: (chunk, _enc, done) => { logs.push(String(chunk)); done(); } });
-    service = new Service({ config, factories: registry, logger: createLogger({ level: 'debug', format: 'json', destination: logSink }), buildInfo: { command: 'test', version: '0' }, configDir: dir });
-    await service.start();
+    service = await startPipeline({ yaml, dir, extra: [callbackExporter('memory', (batch) => captured.push(...batch))], logger: createLogger({ level: 'debug', format: 'json', destination: logSink }) });
   });
 
   after(async () => {

@@ -8,10 +8,10 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createLogger, loadConfig, Registry, Service, type AgentSession, type OispEvent } from '@oisp/core';
+import type { AgentSession, OispEvent } from '@oisp/core';
 import { callbackExporter, makeTestCert } from '@oisp/core/testing';
 import { preflight } from '@oisp/receiver-ebpf';
-import { builtinFactories } from '../components.ts';
+import { startPipeline } from '../start-pipeline.ts';
 import { startMockProvider } from './mock-provider.ts';
 
 export async function runDemo(write: (line: string) => void): Promise<number> {
@@ -46,10 +46,7 @@ exporters:
   demo_watch: {}
 service: { pipelines: { demo: { receivers: [ebpf], processors: [http, providers, agent], exporters: [console, file, demo_watch] } } }
 `;
-  const registry = new Registry([...builtinFactories(), watch]);
-  const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
-  const service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'oisp-collector', version: 'demo' }, configDir: dir });
-  await service.start();
+  const service = await startPipeline({ yaml, dir, extra: [watch], version: 'demo' });
   write(`demo: an agent (the openai SDK, a mock of api.openai.com) lists ${folder} and reads notes.txt; the collector watches from outside:\n`);
   try {
     const agent = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, process.execPath, resolve(import.meta.dirname, 'tool-agent.mjs'), 'openai', folder], {
