@@ -21,6 +21,8 @@ enum oisp_record_kind {
 	 * laid out the same, ssl_ptr holding the socket's fd. */
 	OISP_REC_TCP_DATA = 17,
 	OISP_REC_TCP_CLOSE = 18,
+	/* A non-blocking connect's outcome, when the handshake ends: struct oisp_connect. */
+	OISP_REC_CONNECT_DONE = 19,
 };
 
 #define OISP_SNI_MAX 256
@@ -42,6 +44,7 @@ struct oisp_tls_data {
 	__u32 direction; /* enum oisp_direction */
 	__u32 generation;
 	char comm[16];
+	__u64 lib;       /* which hooked file the call ran in (its attach cookie); 0 for plain sockets */
 };
 
 /* SSL_free: the connection (this generation of the SSL pointer) is over. */
@@ -70,6 +73,7 @@ struct oisp_tls_sni {
 #define OISP_PATH_MAX 1024  /* a path as the kernel knows it, resolved from its dentries */
 #define OISP_ARGS_MAX 2048  /* argv, NUL-separated, cut here */
 #define OISP_VALUE_MAX 128  /* OTEL_SERVICE_NAME's value */
+#define OISP_CGROUP_MAX 256 /* "parent/leaf" of the process's cgroup: where a container id lives */
 
 /* sched_process_exec: what a short tool is, read before it can exit. Sent up to the argv bytes
  * used (args_len), not the whole struct. */
@@ -89,6 +93,7 @@ struct oisp_exec {
 	char filename[OISP_PATH_MAX];
 	char cwd[OISP_PATH_MAX];
 	char service_name[OISP_VALUE_MAX]; /* OTEL_SERVICE_NAME, empty when unset */
+	char cgroup[OISP_CGROUP_MAX]; /* the cgroup v2 one, else the memory controller's (cgroup v1) */
 	char args[OISP_ARGS_MAX];
 };
 
@@ -132,9 +137,10 @@ struct oisp_file_io {
 	__u32 writes;
 };
 
-/* connect returned. */
+/* connect returned (OISP_REC_CONNECT), or a non-blocking one finished its handshake
+ * (OISP_REC_CONNECT_DONE: ts_ns is when, started_ns when connect was called, ret its outcome). */
 struct oisp_connect {
-	__u32 kind;       /* OISP_REC_CONNECT */
+	__u32 kind;       /* OISP_REC_CONNECT, OISP_REC_CONNECT_DONE */
 	__u32 pid;
 	__u64 ts_ns;
 	__u32 tid;
@@ -144,6 +150,10 @@ struct oisp_connect {
 	__u16 port;       /* host order */
 	__u8 addr[16];    /* IPv4 in the first 4 bytes */
 	char comm[16];
+	__u64 started_ns;
+	__u16 local_port; /* host order; 0 when the socket has none yet */
+	__u16 pad[3];
+	__u8 local_addr[16];
 };
 
 /* dup/dup2/dup3/fcntl(F_DUPFD) of a followed fd: the new fd is the same file (a shell's

@@ -153,7 +153,7 @@ static __always_inline int enter(void *ssl, void *buf, __u32 direction, void *co
 	return 0;
 }
 
-static __always_inline int leave(long ret)
+static __always_inline int leave(void *ctx, long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct call_stack *st = bpf_map_lookup_elem(&active_calls, &id);
@@ -203,6 +203,7 @@ static __always_inline int leave(long ret)
 	__u32 *gen = bpf_map_lookup_elem(&conn_gen, &gk);
 	s->hdr.generation = gen ? *gen : 0;
 	bpf_get_current_comm(s->hdr.comm, sizeof(s->hdr.comm));
+	s->hdr.lib = bpf_get_attach_cookie(ctx);
 
 	__u64 total = (__u64)ret;
 	struct oisp_settings *cfg = bpf_map_lookup_elem(&settings, &k);
@@ -223,7 +224,7 @@ int BPF_KPROBE(ssl_write_enter, void *ssl, const void *buf, int num)
 SEC("uretprobe")
 int BPF_KRETPROBE(ssl_write_exit, int ret)
 {
-	return leave(ret);
+	return leave(ctx, ret);
 }
 
 SEC("uprobe")
@@ -235,7 +236,7 @@ int BPF_KPROBE(ssl_read_enter, void *ssl, void *buf, int num)
 SEC("uretprobe")
 int BPF_KRETPROBE(ssl_read_exit, int ret)
 {
-	return leave(ret);
+	return leave(ctx, ret);
 }
 
 SEC("uprobe")
@@ -247,7 +248,7 @@ int BPF_KPROBE(ssl_write_ex_enter, void *ssl, const void *buf, size_t num, size_
 SEC("uretprobe")
 int BPF_KRETPROBE(ssl_write_ex_exit, int ret)
 {
-	return leave(ret);
+	return leave(ctx, ret);
 }
 
 SEC("uprobe")
@@ -259,7 +260,7 @@ int BPF_KPROBE(ssl_read_ex_enter, void *ssl, void *buf, size_t num, size_t *read
 SEC("uretprobe")
 int BPF_KRETPROBE(ssl_read_ex_exit, int ret)
 {
-	return leave(ret);
+	return leave(ctx, ret);
 }
 
 #define SSL_CTRL_SET_TLSEXT_HOSTNAME 55

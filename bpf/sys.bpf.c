@@ -426,6 +426,68 @@ static long find_service_name(__u64 i, void *arg)
 	return 1;
 }
 
+/* kernfs_node's parent is `__parent` since 6.15, `parent` before: whichever this kernel has. */
+struct kernfs_node___new {
+	struct kernfs_node *__parent;
+} __attribute__((preserve_access_index));
+
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(struct kernfs_node___new, __parent))
+		return BPF_CORE_READ((struct kernfs_node___new *)kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+#define CGROUP_HALF (OISP_CGROUP_MAX / 2)
+
+/* "parent/leaf" of a cgroup: container runtimes name one of the two after the container
+ * (docker-ID.scope, cri-containerd-ID.scope, libpod-ID.scope, /docker/ID, /kubepods/.../ID). */
+static __always_inline void read_cgroup_name(struct cgroup *cg, char *out)
+{
+	struct kernfs_node *kn = BPF_CORE_READ(cg, kn);
+	if (!kn)
+		return;
+	__u64 at = 0;
+	struct kernfs_node *parent = kn_parent(kn);
+	if (parent) {
+		long n = bpf_probe_read_kernel_str(out, CGROUP_HALF, BPF_CORE_READ(parent, name));
+		if (n < 1)
+			n = 1;
+		if (n > CGROUP_HALF)
+			n = CGROUP_HALF;
+		out[(n - 1) & (CGROUP_HALF - 1)] = '/';
+		at = n;
+	}
+	barrier_var(at);
+	if (at > CGROUP_HALF)
+		at = CGROUP_HALF;
+	bpf_probe_read_kernel_str(out + at, CGROUP_HALF, BPF_CORE_READ(kn, name));
+}
+
+/* The cgroup a container id can be read from: the unified (v2) one, else, on a cgroup v1 host
+ * where the process sits at the v2 root, the memory controller's. */
+static __always_inline void read_cgroup(struct task_struct *task, char *out)
+{
+	out[0] = 0;
+	struct css_set *cs = BPF_CORE_READ(task, cgroups);
+	struct cgroup *dfl = BPF_CORE_READ(cs, dfl_cgrp);
+	if (dfl && BPF_CORE_READ(dfl, kn) && kn_parent(BPF_CORE_READ(dfl, kn))) {
+		read_cgroup_name(dfl, out);
+		return;
+	}
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return;
+	__u32 i = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct cgroup_subsys_state *css = NULL;
+	bpf_probe_read_kernel(&css, sizeof(css), (void *)cs + bpf_core_field_offset(struct css_set, subsys) + (i & 15) * sizeof(css));
+	if (css)
+		read_cgroup_name(BPF_CORE_READ(css, cgroup), out);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -457,6 +519,7 @@ int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	}
 	struct path pwd = BPF_CORE_READ(task, fs, pwd);
 	read_path(&pwd, r->cwd);
+	read_cgroup(task, r->cgroup);
 
 	/* argv: the new image's arg area, read before the process can run (or exit). */
 	__u64 arg_start = BPF_CORE_READ(task, mm, arg_start);
@@ -722,7 +785,134 @@ static __always_inline void on_socket_exit(__u64 id, struct pending_call *c, lon
 	s->hdr.direction = egress ? OISP_DIR_EGRESS : OISP_DIR_INGRESS;
 	s->hdr.generation = st->generation;
 	bpf_get_current_comm(s->hdr.comm, sizeof(s->hdr.comm));
+	s->hdr.lib = 0;
 	bpf_loop((ret + OISP_CHUNK_MAX - 1) / OISP_CHUNK_MAX + 64, tcp_copy_chunk, &copy, 0);
+}
+
+/* ---- connects ------------------------------------------------------------------------------ */
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define SOCK_STREAM 1
+#define IPPROTO_TCP 6
+#define EINPROGRESS 115
+#define ECONNABORTED 103
+
+/* Where a TCP connect stands: its syscall is running (IN_SYSCALL), returned EINPROGRESS
+ * (RETURNED), or the handshake ended before it returned (DONE_IN_SYSCALL: on loopback the
+ * SYN-ACK is often handled inside connect() itself). Moved by compare-and-swap: the state change
+ * runs in softirq context, maybe on another CPU. */
+#define IN_SYSCALL 0
+#define RETURNED 1
+#define DONE_IN_SYSCALL 2
+
+struct connecting {
+	__u64 started_ns;
+	__u32 tgid;
+	__u32 tid;
+	__s32 fd;
+	__s32 result; /* 0, or -errno: set before phase becomes DONE_IN_SYSCALL */
+	__u32 phase;
+	__u32 pad;
+};
+
+/* TCP connects under way, by socket: the state change that ends the handshake says how it went. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct connecting);
+} connecting SEC(".maps");
+
+/* The socket behind a process's fd, or NULL (not a socket: its file is not the socket's file). */
+static __always_inline struct sock *fd_sock(struct task_struct *task, __s32 fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xfffff]);
+	if (!f)
+		return NULL;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	if (!sock || BPF_CORE_READ(sock, file) != f)
+		return NULL;
+	return BPF_CORE_READ(sock, sk);
+}
+
+/* connect() on a TCP socket begins: remembered by socket, for the handshake's outcome. */
+static __always_inline void watch_connect(__u64 id, __s32 fd, __u64 addr)
+{
+	__u16 family = 0;
+	bpf_probe_read_user(&family, sizeof(family), (void *)addr);
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	struct sock *sk = fd_sock(bpf_get_current_task_btf(), fd);
+	if (!sk || BPF_CORE_READ(sk, sk_type) != SOCK_STREAM || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return;
+	__u64 key = (__u64)sk;
+	struct connecting w = { .started_ns = bpf_ktime_get_ns(), .tgid = id >> 32, .tid = (__u32)id, .fd = fd, .phase = IN_SYSCALL };
+	bpf_map_update_elem(&connecting, &key, &w, BPF_ANY);
+}
+
+static __always_inline void read_local(struct oisp_connect *r, struct sock *sk)
+{
+	r->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (r->family == AF_INET)
+		bpf_core_read(r->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
+	else
+		bpf_core_read(r->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+}
+
+/* A non-blocking connect's outcome: addresses from the socket itself. */
+static __always_inline void send_connect_done(struct sock *sk, struct connecting *w, __u64 ts, __s32 result)
+{
+	struct oisp_connect *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(0, 1);
+		return;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->kind = OISP_REC_CONNECT_DONE;
+	r->pid = w->tgid;
+	r->tid = w->tid;
+	r->ts_ns = ts;
+	r->started_ns = w->started_ns;
+	r->fd = w->fd;
+	r->ret = result;
+	r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	r->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (r->family == AF_INET)
+		bpf_core_read(r->addr, 4, &sk->__sk_common.skc_daddr);
+	else
+		bpf_core_read(r->addr, 16, &sk->__sk_common.skc_v6_daddr);
+	read_local(r, sk);
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_sock_state, const struct sock *sk, int oldstate, int newstate)
+{
+	if (oldstate != TCP_SYN_SENT)
+		return 0;
+	__u64 key = (__u64)sk;
+	struct connecting *w = bpf_map_lookup_elem(&connecting, &key);
+	if (!w)
+		return 0;
+	__s32 result = 0;
+	if (newstate != TCP_ESTABLISHED) {
+		/* Refused or timed out: the error the socket reports; closed before it connected: aborted. */
+		int err = BPF_CORE_READ(sk, sk_err);
+		result = err ? -err : -ECONNABORTED;
+	}
+	w->result = result;
+	if (__sync_val_compare_and_swap(&w->phase, IN_SYSCALL, DONE_IN_SYSCALL) == IN_SYSCALL)
+		return 0; /* connect() is still running: its exit reports both */
+	struct connecting done = *w;
+	bpf_map_delete_elem(&connecting, &key);
+	send_connect_done((struct sock *)sk, &done, bpf_ktime_get_ns(), result);
+	return 0;
 }
 
 SEC("tp_btf/sys_enter")
@@ -777,6 +967,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 		c.ptr = PT_REGS_PARM2_CORE_SYSCALL(regs);
 		c.len = PT_REGS_PARM3_CORE_SYSCALL(regs);
 		remember(id, &c);
+		watch_connect(id, c.fd, c.ptr);
 		return 0;
 	case NR_fcntl: {
 		__u32 cmd = PT_REGS_PARM2_CORE_SYSCALL(regs);
@@ -909,6 +1100,7 @@ static __always_inline void on_connect_exit(__u64 id, struct pending_call *c, lo
 		count_drop(0, 1);
 		return;
 	}
+	__builtin_memset(r, 0, sizeof(*r));
 	r->kind = OISP_REC_CONNECT;
 	r->pid = tgid;
 	r->tid = (__u32)id;
@@ -919,17 +1111,33 @@ static __always_inline void on_connect_exit(__u64 id, struct pending_call *c, lo
 	__u16 port_be = 0;
 	bpf_probe_read_user(&port_be, sizeof(port_be), (void *)(c->ptr + 2));
 	r->port = bpf_ntohs(port_be);
-	__builtin_memset(r->addr, 0, sizeof(r->addr));
 	if (family == AF_INET)
 		bpf_probe_read_user(r->addr, 4, (void *)(c->ptr + 4));
 	else
 		bpf_probe_read_user(r->addr, 16, (void *)(c->ptr + 8));
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	struct sock *sk = fd_sock(bpf_get_current_task_btf(), c->fd);
+	if (sk)
+		read_local(r, sk);
 	__u16 port = r->port;
 	__s32 fd = c->fd;
 	bpf_ringbuf_submit(r, 0);
+	/* A TCP connect watched since its entry: reported now if its handshake already ended,
+	 * else when it does (on_sock_state). */
+	__u64 key = (__u64)sk;
+	struct connecting *w = sk ? bpf_map_lookup_elem(&connecting, &key) : NULL;
+	if (w) {
+		if (ret != -EINPROGRESS) {
+			bpf_map_delete_elem(&connecting, &key);
+		} else if (__sync_val_compare_and_swap(&w->phase, IN_SYSCALL, RETURNED) == DONE_IN_SYSCALL) {
+			/* Ended inside connect() itself: reported as of its return, after the call's own record. */
+			struct connecting done = *w;
+			bpf_map_delete_elem(&connecting, &key);
+			send_connect_done(sk, &done, bpf_ktime_get_ns(), done.result);
+		}
+	}
 	/* A connection to a plain port: its bytes are captured from here (a reused fd starts a new generation). */
-	if ((ret == 0 || ret == -115 /* EINPROGRESS */) && bpf_map_lookup_elem(&plain_ports, &port)) {
+	if ((ret == 0 || ret == -EINPROGRESS) && bpf_map_lookup_elem(&plain_ports, &port)) {
 		struct fd_key k = { .tgid = tgid, .fd = fd };
 		__u32 *g = bpf_map_lookup_elem(&plain_gen, &k);
 		__u32 gen = g ? *g + 1 : 0;

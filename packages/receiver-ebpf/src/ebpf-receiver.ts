@@ -16,11 +16,12 @@ import {
   type Receiver,
 } from '@oisp/core';
 import type { EbpfReceiverConfig } from './config.ts';
+import { containerIdOfPid } from './internal/container-id.ts';
 import { openCapture, SYS_OBJECT_PATH, type NativeCapture } from './internal/native.ts';
 import { decodeSysBatch, type SysRecord } from './internal/sys-records.ts';
 import { SystemEvents } from './internal/system-events.ts';
 import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, type TlsCloseRecord, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
-import { discoverTargets, processFiles, type SeenFiles, type Target } from './internal/targets.ts';
+import { discoverTargets, processFiles, type SeenFiles, type Skipped, type Target } from './internal/targets.ts';
 
 const PROBES = [
   { symbol: 'SSL_write', program: 'ssl_write_enter', retprobe: false },
@@ -55,12 +56,15 @@ export class EbpfReceiver implements Receiver {
   #queued = 0;
   /** Next expected offset per connection and direction: a jump is a gap (bytes_lost). */
   readonly #expected = new Map<string, number>();
-  readonly #exe = new Map<number, string | undefined>();
+  /** What /proc says of a process whose exec was not seen (it started before the collector). */
+  readonly #procInfo = new Map<number, { exe?: string; container_id?: string }>();
   /** Server name per connection id, from SSL_ctrl(SET_TLSEXT_HOSTNAME). */
   readonly #sni = new Map<string, string>();
   #stopped = false;
   readonly #seenFiles: SeenFiles = new Set();
   #rescan: NodeJS.Timeout | undefined;
+  /** Each hooked file as its processes see it, by the cookie its probes carry (1, 2, ...). */
+  readonly #libs: string[] = [''];
   /** Process, file and network events: bpf/sys.bpf.c, its own object and ring. */
   #sys: NativeCapture | undefined;
   readonly #system: SystemEvents;
@@ -103,19 +107,20 @@ export class EbpfReceiver implements Receiver {
     }
   }
 
-  #attach({ targets, skipped }: { targets: Target[]; skipped: Target[] }): void {
+  #attach({ targets, skipped }: { targets: Target[]; skipped: Skipped[] }): void {
     const log = this.#settings.logger;
     for (const s of skipped) log.debug({ path: s.path, reason: s.reason }, 'not hooked');
     for (const t of targets) {
       const hooked = PROBES.filter((p) => t.symbols?.has(p.symbol));
+      const cookie = this.#libs.push(t.lib) - 1;
       try {
-        for (const p of hooked) this.#capture?.attachUprobe(p.program, t.path, p.symbol, p.retprobe);
+        for (const p of hooked) this.#capture?.attachUprobe(p.program, t.path, p.symbol, p.retprobe, -1, cookie);
       } catch (err) {
         this.#settings.telemetry.error('attach_failed', err);
         continue;
       }
       this.#settings.telemetry.add('hooked_files');
-      log.info({ path: t.path, reason: t.reason, symbols: [...new Set(hooked.map((p) => p.symbol))] }, 'hooked');
+      log.info({ path: t.path, lib: t.lib, reason: t.reason, symbols: [...new Set(hooked.map((p) => p.symbol))] }, 'hooked');
     }
   }
 
@@ -251,13 +256,15 @@ export class EbpfReceiver implements Receiver {
       ts: formatTimestamp(r.tsNs + monoToWall),
       ts_mono: r.tsNs.toString(),
       // What the process's exec said when we saw it (cmdline, ppid, cwd, start time), else /proc.
-      process: { ...(this.#system.process(r.pid) ?? { pid: r.pid, exe: this.#exePath(r.pid), ...(name ? { name } : {}) }), tid: r.tid },
+      process: { ...(this.#system.process(r.pid) ?? { pid: r.pid, ...this.#fromProc(r.pid), ...(name ? { name } : {}) }), tid: r.tid },
       source: { collector: this.#settings.buildInfo.command, collector_version: this.#settings.buildInfo.version, capture_method: 'ebpf_uprobe', capture_point: 'openssl' },
     };
   }
 
   #toEvent(r: TlsDataRecord, monoToWall: bigint): OispEvent<'capture.data', CaptureData> {
     const conn = this.#conn(r);
+    const lib = this.#libs[r.lib];
+    if (lib) conn.lib = lib;
     const key = `${conn.id}:${r.direction}`;
     const expected = this.#expected.get(key) ?? 0;
     this.#remember(this.#expected, key, r.offset + r.data.length);
@@ -276,17 +283,21 @@ export class EbpfReceiver implements Receiver {
     return createEvent('capture.close', data, this.#envelope(r, monoToWall));
   }
 
-  #exePath(pid: number): string | undefined {
-    if (!this.#exe.has(pid)) {
-      let exe: string | undefined;
+  #fromProc(pid: number): { exe?: string; container_id?: string } {
+    let info = this.#procInfo.get(pid);
+    if (!info) {
+      info = {};
       try {
-        exe = readlinkSync(`/proc/${pid}/exe`);
+        info.exe = readlinkSync(`/proc/${pid}/exe`);
       } catch {
-        exe = undefined; // the process may already be gone
+        // the process may already be gone
       }
-      this.#exe.set(pid, exe);
+      const containerId = containerIdOfPid(pid);
+      if (containerId) info.container_id = containerId;
+      this.#procInfo.set(pid, info);
+      if (this.#procInfo.size > MAX_TRACKED_CONNECTIONS) this.#procInfo.delete(this.#procInfo.keys().next().value as number);
     }
-    return this.#exe.get(pid);
+    return info;
   }
 
   /** Kernel-side losses so far: records the ring could not take, bytes that could not be read. */

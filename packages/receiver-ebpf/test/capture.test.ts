@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'node:https';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,6 +17,13 @@ import { preflight, type EbpfReceiver } from '../src/ebpf-receiver.ts';
 import { makeTestCert } from '@oisp/core/testing';
 
 const problems = preflight();
+
+/** Where the unified (v2) cgroup hierarchy is mounted: /sys/fs/cgroup, or .../unified on a hybrid host. */
+function cgroupV2Root(): string {
+  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup2 /.test(l));
+  assert.ok(line, 'a cgroup2 mount');
+  return line.split(' ')[4];
+}
 // Under CI a capture test never skips: a machine that cannot capture fails the run.
 const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;
 
@@ -94,6 +102,8 @@ describe('ebpf receiver: TLS capture', { skip }, () => {
     await assertCapturedExactly(curl.pid!, '/v1/upload', '/usr/bin/curl');
     const ofCurl = sink.events.filter((e) => (e.data as CaptureData).conn?.pid === curl.pid);
     assert.ok(ofCurl.every((e) => (e.data as CaptureData).conn.sni === 'localhost'), 'SNI from SSL_ctrl on every event of the connection');
+    const libssl = realpathSync('/usr/lib/x86_64-linux-gnu/libssl.so.3');
+    assert.ok(ofCurl.filter((e) => e.event_type === 'capture.data').every((e) => (e.data as CaptureData).conn.lib === libssl), `the hooked library, ${libssl}, on every chunk`);
     const closes = ofCurl.filter((e) => e.event_type === 'capture.close');
     assert.equal(closes.length, 1, 'SSL_free ends the connection once');
     assert.equal(closes[0].data.egress_bytes, ofCurl.filter((e) => e.event_type === 'capture.data' && (e.data as CaptureData).direction === 'egress').reduce((n, e) => n + (e.data as CaptureData).data.length, 0));
@@ -222,10 +232,17 @@ with urllib.request.urlopen(req) as res:
     await assertCapturedExactly(python.pid!, '/v1/ownlib', realpathSync('/usr/bin/python3'));
   });
 
-  it('a process in its own pid and mount namespaces, with its own libssl, is captured with its host pid and its namespace pid', async () => {
+  it('a process in a container (its own pid and mount namespaces, cgroup and libssl) is captured with both pids, its container id and its library path', async () => {
+    // The library exists only inside the container's mount namespace: a tmpfs mounted there over
+    // an empty directory, so only /proc/PID/root reaches it from the host.
     const lib = join(dir, 'container-lib');
+    const copies = join(dir, 'container-lib-src');
     mkdirSync(lib, { recursive: true });
-    for (const name of ['libssl.so.3', 'libcrypto.so.3']) copyFileSync(`/usr/lib/x86_64-linux-gnu/${name}`, join(lib, name));
+    mkdirSync(copies, { recursive: true });
+    for (const name of ['libssl.so.3', 'libcrypto.so.3']) copyFileSync(`/usr/lib/x86_64-linux-gnu/${name}`, join(copies, name));
+    const containerId = randomBytes(32).toString('hex');
+    const cgroup = join(cgroupV2Root(), `docker-${containerId}.scope`);
+    mkdirSync(cgroup);
     const script = `import sys, time
 time.sleep(0.2)
 import ssl, urllib.request
@@ -236,12 +253,20 @@ with urllib.request.urlopen(req) as res:
 `;
     const bodyFile = join(dir, 'body-container.bin');
     writeFileSync(bodyFile, body);
-    // unshare --fork: the python is the namespace's pid 1; its host pid is unshare's child's.
-    const ns = spawn('unshare', ['--pid', '--fork', '--mount', '--mount-proc', '/usr/bin/python3', '-c', script, bodyFile, `https://localhost:${port}/v1/container`], {
+    // Into the container's cgroup, then unshare --fork: the python is the namespace's pid 1; its
+    // host pid is unshare's child's.
+    const inside = `mount -t tmpfs oisp-test "$LIB" && cp "$COPIES"/* "$LIB"/ && exec /usr/bin/python3 -c "$SCRIPT" "$BODY" "$URL"`;
+    const ns = spawn('sh', ['-c', `echo $$ > "$CGROUP/cgroup.procs" && exec unshare --pid --fork --mount --mount-proc sh -c '${inside}'`], {
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, SSL_CERT_FILE: cert, LD_LIBRARY_PATH: lib },
+      env: {
+        ...process.env, SSL_CERT_FILE: cert, LD_LIBRARY_PATH: lib, LIB: lib, COPIES: copies, SCRIPT: script, BODY: bodyFile,
+        URL: `https://localhost:${port}/v1/container`, CGROUP: cgroup,
+      },
     });
-    assert.equal((await once(ns, 'exit'))[0], 0, 'the namespaced python completed the call');
+    const [code] = await once(ns, 'exit');
+    rmdirSync(cgroup);
+    assert.equal(code, 0, 'the namespaced python completed the call');
+    assert.equal(existsSync(join(lib, 'libssl.so.3')), false, 'the library is not in the host mount namespace');
     const mine = () => (sink.events as OispEvent<'capture.data', CaptureData>[]).filter((e) => e.event_type === 'capture.data' && e.process?.ns_pid === 1 && e.process?.ppid === ns.pid);
     for (let i = 0; i < 50 && mine().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     const events = mine();
@@ -249,6 +274,8 @@ with urllib.request.urlopen(req) as res:
     const hostPid = events[0].process!.pid;
     assert.notEqual(hostPid, 1, 'the host pid, not the namespace one');
     assert.equal(events[0].data.conn.pid, hostPid);
+    assert.equal(events[0].process!.container_id, containerId, 'the container id from its cgroup');
+    assert.equal(events[0].data.conn.lib, join(lib, 'libssl.so.3'), 'the library as the process sees it, inside its root');
     await assertCapturedExactly(hostPid, '/v1/container', realpathSync('/usr/bin/python3'));
   });
 

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,5 +101,85 @@ exit 7
     const connects = new Set(of<NetworkConnect>('network.connect').map((e) => `${e.process!.pid} ${e.data.dest.ip}:${e.data.dest.port} ${e.data.success && !e.data.pending ? 'ok' : e.data.error}`));
     assert.deepEqual(connects, oracle.connects);
     assert.ok(connects.size === 1, `one connect: ${[...connects].join(', ')}`);
+  });
+
+  it('a non-blocking connect: pending at the call, then its outcome when the handshake ends (established at once, refused, established later)', async () => {
+    const closed = net.createServer().listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const closedPort = (closed.address() as net.AddressInfo).port;
+    closed.close();
+    await once(closed, 'close');
+    // The client is the oracle: connect_ex's errno, then SO_ERROR once the socket is writable, and its local port.
+    // The third port's listener has a full accept queue: the SYN is dropped until it accepts
+    // (300 ms later) and the retransmitted SYN (1 s) gets through — an outcome after connect() returned.
+    const script = `import errno, json, select, socket, sys, threading
+full = socket.socket()
+full.bind(('127.0.0.1', 0))
+full.listen(0)
+filler = socket.create_connection(full.getsockname())
+threading.Timer(0.3, full.accept).start()
+out = []
+for port in [*map(int, sys.argv[1:]), full.getsockname()[1]]:
+    s = socket.socket()
+    s.setblocking(False)
+    first = s.connect_ex(('127.0.0.1', port))
+    select.select([], [s], [], 10)
+    err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    out.append({'fd': s.fileno(), 'port': port, 'first': errno.errorcode.get(first, first), 'outcome': errno.errorcode.get(err, 'ok'), 'local': s.getsockname()[1] if err == 0 else 0})
+    s.close()
+print(json.dumps(out))
+`;
+    const py = spawn('python3', ['-c', script, String(port), String(closedPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    py.stdout!.on('data', (d) => (stdout += d));
+    assert.equal((await once(py, 'exit'))[0], 0);
+    const oracle = JSON.parse(stdout) as { fd: number; port: number; first: string; outcome: string; local: number }[];
+    assert.deepEqual(oracle.map((o) => [o.first, o.outcome]), [['EINPROGRESS', 'ok'], ['EINPROGRESS', 'ECONNREFUSED'], ['EINPROGRESS', 'ok']], 'python saw three non-blocking connects, one refused');
+    const mine = () => (sink.events as OispEvent<'network.connect', NetworkConnect>[]).filter((e) => e.event_type === 'network.connect' && e.process?.pid === py.pid);
+    for (let i = 0; i < 40 && mine().length < 7; i++) await new Promise((r) => setTimeout(r, 100));
+    const events = mine().filter((e) => oracle.some((o) => o.fd === e.data.fd));
+    assert.equal(events.length, 6, 'two events per connect');
+    for (const o of oracle) {
+      const [call, outcome] = events.filter((e) => e.data.dest.port === o.port);
+      assert.equal(call.data.pending, true, `port ${o.port}: the call is pending`);
+      assert.equal(call.data.success, true, 'EINPROGRESS is not a failure');
+      assert.equal(outcome.data.pending, undefined);
+      assert.equal(outcome.data.fd, o.fd);
+      assert.equal(outcome.data.success, o.outcome === 'ok');
+      assert.equal(outcome.data.error, o.outcome === 'ok' ? undefined : o.outcome);
+      assert.deepEqual(outcome.related_events, [{ event_id: call.event_id, relationship: 'completes' }]);
+      assert.ok(outcome.data.duration_ms! >= 0 && outcome.data.duration_ms! < 10_000, `duration ${outcome.data.duration_ms} ms`);
+      assert.ok(BigInt(outcome.ts_mono!) >= BigInt(call.ts_mono!), 'the outcome comes after the call');
+      if (o.local) {
+        assert.deepEqual(call.data.src, { ip: '127.0.0.1', port: o.local }, 'the local address, as getsockname says');
+        assert.deepEqual(outcome.data.src, { ip: '127.0.0.1', port: o.local });
+      }
+    }
+    // The late one could only finish after its listener accepted, 300 ms in.
+    const late = events.filter((e) => e.data.dest.port === oracle[2].port)[1];
+    assert.ok(late.data.duration_ms! > 300, `the late handshake took ${late.data.duration_ms} ms`);
+  });
+
+  it('a process in a container cgroup carries its container id (cgroup v2 scope, and v1 cgroupfs where the host has it)', async () => {
+    const v2 = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup2 /.test(l))?.split(' ')[4];
+    assert.ok(v2, 'a cgroup2 mount');
+    const cases = [{ id: randomBytes(32).toString('hex'), parent: v2, name: (id: string) => `docker-${id}.scope` }];
+    // A hybrid host (cgroup v1 controllers beside v2) where the process sits at the v2 root: the id
+    // is in the v1 memory hierarchy (docker's cgroupfs driver: /docker/ID).
+    if (existsSync('/sys/fs/cgroup/memory/cgroup.procs') && readFileSync('/proc/self/cgroup', 'utf8').includes('0::/\n')) {
+      mkdirSync('/sys/fs/cgroup/memory/oisp-test-docker', { recursive: true });
+      cases.push({ id: randomBytes(32).toString('hex'), parent: '/sys/fs/cgroup/memory/oisp-test-docker', name: (id: string) => id });
+    }
+    for (const c of cases) {
+      const cgroup = join(c.parent, c.name(c.id));
+      mkdirSync(cgroup);
+      const sh = spawn('sh', ['-c', `echo $$ > ${cgroup}/cgroup.procs && exec /bin/echo ${c.id}`], { stdio: 'ignore' });
+      assert.equal((await once(sh, 'exit'))[0], 0);
+      rmdirSync(cgroup);
+      const exec = () => sink.events.find((e) => e.event_type === 'process.exec' && (e.data as ProcessExec).args.join(' ') === `/bin/echo ${c.id}`);
+      for (let i = 0; i < 30 && !exec(); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(exec()?.process?.container_id, c.id, `container id from ${cgroup}`);
+    }
+    if (cases.length > 1) rmdirSync('/sys/fs/cgroup/memory/oisp-test-docker');
   });
 });

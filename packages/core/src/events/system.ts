@@ -37,9 +37,12 @@ export interface NetworkConnect {
   dest: { ip: string; port: number; domain?: string };
   src?: { ip: string; port: number };
   success: boolean;
-  /** The connect is in progress (non-blocking, EINPROGRESS): not a failure. */
+  /** The connect is in progress (non-blocking, EINPROGRESS): not a failure. Its outcome follows as
+   * another network.connect, with `duration_ms` and related_events `completes` naming this one. */
   pending?: boolean;
   error?: string;
+  /** On a non-blocking connect's outcome: from the connect() call to the end of the handshake. */
+  duration_ms?: number;
 }
 
 export type ProcessExecEvent = OispEvent<'process.exec', ProcessExec>;

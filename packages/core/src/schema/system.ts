@@ -21,6 +21,7 @@ export const networkConnectSchema = closed(
     success: bool,
     pending: bool,
     error: str,
+    duration_ms: nonNegative,
   },
   ['fd', 'family', 'dest', 'success'],
 );

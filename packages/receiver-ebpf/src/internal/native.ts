@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 export interface NativeCapture {
   exclude(tgid: number): void;
   setMaxPayload(bytes: number): void;
-  attachUprobe(program: string, binary: string, symbol: string, retprobe: boolean, pid?: number): void;
+  /** `cookie` comes back in the records of this attach point (TlsDataRecord.lib). */
+  attachUprobe(program: string, binary: string, symbol: string, retprobe: boolean, pid?: number, cookie?: number): void;
   /** Attaches every program of the object at the hook its section names (tp_btf/...). */
   attachAll(): void;
   updateMap(name: string, key: Buffer, value: Buffer): void;

@@ -16,7 +16,8 @@ export const TLS_DATA_LAYOUT = {
   direction: 40,
   generation: 44,
   comm: 48,
-  size: 64,
+  lib: 64,
+  size: 72,
 } as const;
 
 export const TLS_CLOSE_LAYOUT = { kind: 0, generation: 4, ts_ns: 8, ssl_ptr: 16, pid: 24, tid: 28, egress_bytes: 32, ingress_bytes: 40, size: 48 } as const;
@@ -35,6 +36,8 @@ export interface TlsDataRecord extends TlsRecordBase {
   offset: number;
   direction: 'egress' | 'ingress';
   comm: string;
+  /** The hooked file the call ran in: the cookie its probes were attached with. */
+  lib: number;
   data: Buffer;
 }
 
@@ -84,6 +87,7 @@ export function decodeBatch(batch: Buffer): TlsRecord[] {
         direction: batch.readUInt32LE(s + L.direction) === 0 ? 'egress' : 'ingress',
         generation: batch.readUInt32LE(s + L.generation),
         comm: cString(batch, s + L.comm, 16),
+        lib: Number(batch.readBigUInt64LE(s + L.lib)),
         data: Buffer.from(batch.subarray(s + L.size, s + L.size + len)),
       });
     } else if (kind === REC_TLS_CLOSE || kind === REC_TLS_SNI) {

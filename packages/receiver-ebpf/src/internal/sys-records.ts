@@ -12,19 +12,23 @@ export const REC_FORK = 16;
 /** Plaintext on sockets to configured ports: laid out as the TLS records, fd in the ssl_ptr field. */
 export const REC_TCP_DATA = 17;
 export const REC_TCP_CLOSE = 18;
+/** A non-blocking connect's outcome, when its handshake ended: laid out as REC_CONNECT. */
+export const REC_CONNECT_DONE = 19;
 
 const PATH_MAX = 1024;
 
 export const EXEC_LAYOUT = {
   kind: 0, pid: 4, ts_ns: 8, start_ns: 16, cgroup_id: 24, ppid: 32, uid: 36, ns_pid: 40, args_len: 44, args_cut: 48,
-  comm: 56, filename: 72, cwd: 72 + PATH_MAX, service_name: 72 + 2 * PATH_MAX, args: 72 + 2 * PATH_MAX + 128, size: 72 + 2 * PATH_MAX + 128 + 2048,
+  comm: 56, filename: 72, cwd: 72 + PATH_MAX, service_name: 72 + 2 * PATH_MAX, cgroup: 72 + 2 * PATH_MAX + 128, args: 72 + 2 * PATH_MAX + 384, size: 72 + 2 * PATH_MAX + 384 + 2048,
 } as const;
 export const EXIT_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, start_ns: 16, exit_code: 24, ppid: 28, comm: 32, size: 48 } as const;
 export const FILE_OPEN_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, tid: 16, fd: 20, dirfd: 24, flags: 28, resolved: 32, comm: 40, path: 56, size: 56 + PATH_MAX } as const;
 export const FILE_IO_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, fd: 16, read_bytes: 24, write_bytes: 32, reads: 40, writes: 44, size: 48 } as const;
 export const FILE_DUP_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, oldfd: 16, newfd: 20, size: 24 } as const;
 export const FORK_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, start_ns: 16, ppid: 24, size: 32 } as const;
-export const CONNECT_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, tid: 16, fd: 20, ret: 24, family: 28, port: 30, addr: 32, comm: 48, size: 64 } as const;
+export const CONNECT_LAYOUT = {
+  kind: 0, pid: 4, ts_ns: 8, tid: 16, fd: 20, ret: 24, family: 28, port: 30, addr: 32, comm: 48, started_ns: 64, local_port: 72, local_addr: 80, size: 96,
+} as const;
 
 export interface ExecRecord {
   kind: typeof REC_EXEC;
@@ -39,6 +43,8 @@ export interface ExecRecord {
   filename: string;
   cwd: string;
   serviceName: string;
+  /** "parent/leaf" names of the process's cgroup (where container runtimes put the container id). */
+  cgroup: string;
   args: string[];
   argsCut: boolean;
 }
@@ -81,15 +87,21 @@ export interface FileIoRecord {
 }
 
 export interface ConnectRecord {
-  kind: typeof REC_CONNECT;
+  /** REC_CONNECT: connect() returned; REC_CONNECT_DONE: a non-blocking one finished its handshake. */
+  kind: typeof REC_CONNECT | typeof REC_CONNECT_DONE;
   pid: number;
   tid: number;
   tsNs: bigint;
+  /** REC_CONNECT_DONE: when connect() was called. */
+  startedNs: bigint;
   fd: number;
   ret: number;
   family: 'inet' | 'inet6';
   ip: string;
   port: number;
+  /** The socket's own address, when it has one (port 0: none yet). */
+  localIp: string;
+  localPort: number;
   comm: string;
 }
 
@@ -172,6 +184,7 @@ const SIZES: Record<number, number> = {
   [REC_FILE_OPEN]: FILE_OPEN_LAYOUT.path + 1,
   [REC_FILE_IO]: FILE_IO_LAYOUT.size,
   [REC_CONNECT]: CONNECT_LAYOUT.size,
+  [REC_CONNECT_DONE]: CONNECT_LAYOUT.size,
   [REC_FILE_DUP]: FILE_DUP_LAYOUT.size,
   [REC_FORK]: FORK_LAYOUT.size,
   [REC_TCP_DATA]: TLS_DATA_LAYOUT.size,
@@ -224,7 +237,7 @@ export function decodeSysBatch(batch: Buffer): SysRecord[] {
         kind, pid, tsNs,
         startNs: r.readBigUInt64LE(L.start_ns), cgroupId: r.readBigUInt64LE(L.cgroup_id), ppid: r.readUInt32LE(L.ppid), uid: r.readUInt32LE(L.uid),
         nsPid: r.readUInt32LE(L.ns_pid), comm: cString(r, L.comm, 16), filename: cString(r, L.filename, PATH_MAX), cwd: cString(r, L.cwd, PATH_MAX),
-        serviceName: cString(r, L.service_name, 128), args, argsCut: r.readUInt32LE(L.args_cut) !== 0,
+        serviceName: cString(r, L.service_name, 128), cgroup: cString(r, L.cgroup, L.args - L.cgroup), args, argsCut: r.readUInt32LE(L.args_cut) !== 0,
       });
     } else if (kind === REC_EXIT) {
       const L = EXIT_LAYOUT;
@@ -249,8 +262,9 @@ export function decodeSysBatch(batch: Buffer): SysRecord[] {
       const L = CONNECT_LAYOUT;
       const family = r.readUInt16LE(L.family);
       out.push({
-        kind: REC_CONNECT, pid, tsNs, tid: r.readUInt32LE(L.tid), fd: r.readInt32LE(L.fd), ret: r.readInt32LE(L.ret),
-        family: family === 2 ? 'inet' : 'inet6', ip: ipString(family, r.subarray(L.addr, L.addr + 16)), port: r.readUInt16LE(L.port), comm: cString(r, L.comm, 16),
+        kind: kind === REC_CONNECT_DONE ? REC_CONNECT_DONE : REC_CONNECT, pid, tsNs, startedNs: r.readBigUInt64LE(L.started_ns), tid: r.readUInt32LE(L.tid), fd: r.readInt32LE(L.fd), ret: r.readInt32LE(L.ret),
+        family: family === 2 ? 'inet' : 'inet6', ip: ipString(family, r.subarray(L.addr, L.addr + 16)), port: r.readUInt16LE(L.port),
+        localIp: ipString(family, r.subarray(L.local_addr, L.local_addr + 16)), localPort: r.readUInt16LE(L.local_port), comm: cString(r, L.comm, 16),
       });
     }
     pos = s + size;

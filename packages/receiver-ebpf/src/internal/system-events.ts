@@ -18,7 +18,8 @@ import {
   type ProcessExit,
   type ProcessInfo,
 } from '@oisp/core';
-import { REC_CONNECT, REC_EXEC, REC_EXIT, REC_FILE_DUP, REC_FILE_IO, REC_FILE_OPEN, REC_FORK, REC_TCP_CLOSE, REC_TCP_DATA, type ExecRecord, type SysRecord } from './sys-records.ts';
+import { containerIdOf } from './container-id.ts';
+import { REC_CONNECT, REC_CONNECT_DONE, REC_EXEC, REC_EXIT, REC_FILE_DUP, REC_FILE_IO, REC_FILE_OPEN, REC_FORK, REC_TCP_CLOSE, REC_TCP_DATA, type ExecRecord, type SysRecord } from './sys-records.ts';
 
 const MAX_PROCESSES = 65536;
 const MAX_FDS = 262144;
@@ -43,6 +44,8 @@ export class SystemEvents {
   readonly #peers = new Map<string, { ip: string; port: number }>();
   /** Next expected offset per plaintext connection and direction: a jump is a gap. */
   readonly #expected = new Map<string, number>();
+  /** The `pending` event of each non-blocking connect under way, `${pid}:${fd}`: its outcome links to it. */
+  readonly #connecting = new Map<string, string>();
 
   constructor(opts: SystemEventOptions) {
     this.#opts = opts;
@@ -145,16 +148,29 @@ export class SystemEvents {
         if (r.offset > expected) data.bytes_lost = r.offset - expected;
         return [createEvent('capture.data', data, { ...envelope(r.pid, r.tid), source: { ...this.#opts.source, capture_method: 'ebpf_tracepoint', capture_point: 'socket' } })];
       }
-      case REC_CONNECT: {
+      case REC_CONNECT:
+      case REC_CONNECT_DONE: {
+        const key = `${r.pid}:${r.fd}`;
         if (r.ret === 0 || r.ret === -EINPROGRESS) {
-          this.#peers.set(`${r.pid}:${r.fd}`, { ip: r.ip, port: r.port });
+          this.#peers.set(key, { ip: r.ip, port: r.port });
           if (this.#peers.size > MAX_FDS) this.#peers.delete(this.#peers.keys().next().value as string);
         }
-        const pending = r.ret === -EINPROGRESS;
+        const pending = r.kind === REC_CONNECT && r.ret === -EINPROGRESS;
         const data: NetworkConnect = { fd: r.fd, family: r.family, dest: { ip: r.ip, port: r.port }, success: r.ret === 0 || pending };
+        if (r.localPort !== 0) data.src = { ip: r.localIp, port: r.localPort };
         if (pending) data.pending = true;
         else if (r.ret < 0) data.error = ERRNO_NAMES.get(-r.ret) ?? `errno ${-r.ret}`;
-        return [createEvent('network.connect', data, envelope(r.pid, r.tid))];
+        if (r.kind === REC_CONNECT_DONE) data.duration_ms = Number(r.tsNs - r.startedNs) / 1e6;
+        const e = createEvent('network.connect', data, envelope(r.pid, r.tid));
+        if (pending) {
+          this.#connecting.set(key, e.event_id);
+          if (this.#connecting.size > MAX_FDS) this.#connecting.delete(this.#connecting.keys().next().value as string);
+        } else if (r.kind === REC_CONNECT_DONE) {
+          const started = this.#connecting.get(key);
+          this.#connecting.delete(key);
+          if (started) e.related_events = [{ event_id: started, relationship: 'completes' }];
+        }
+        return [e];
       }
     }
   }
@@ -164,6 +180,8 @@ export class SystemEvents {
     const info: ProcessInfo = { pid: r.pid, ppid: r.ppid, exe: r.filename, name, cmdline: r.args.join(' '), cwd: r.cwd, start_time: r.startNs.toString() };
     if (r.nsPid && r.nsPid !== r.pid) info.ns_pid = r.nsPid;
     if (r.serviceName) info.service_name = r.serviceName;
+    const containerId = containerIdOf(r.cgroup);
+    if (containerId) info.container_id = containerId;
     this.#keep(info);
     return info;
   }

@@ -12,7 +12,10 @@ export const SSL_OPTIONAL_SYMBOLS = ['SSL_write_ex', 'SSL_read_ex', 'SSL_ctrl', 
 const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
 
 export interface Target {
+  /** Where this collector opens it (through /proc/PID/root for a file inside another mount namespace). */
   path: string;
+  /** The path as the process using it sees it: inside its own root, for a container. */
+  lib: string;
   /** Why it was chosen. */
   reason: string;
   /** The SSL_* functions it defines. */
@@ -33,6 +36,12 @@ function libsslCandidates(): string[] {
   return out;
 }
 
+/** A file not hooked, and why. */
+export interface Skipped {
+  path: string;
+  reason: string;
+}
+
 /** Files already judged, by device:inode (a file is looked at once, whatever path names it). */
 export type SeenFiles = Set<string>;
 
@@ -41,9 +50,9 @@ export function discoverTargets(
   executables: readonly string[],
   seen: SeenFiles = new Set(),
   includeSystem = true,
-): { targets: Target[]; skipped: Target[] } {
+): { targets: Target[]; skipped: Skipped[] } {
   const targets: Target[] = [];
-  const skipped: Target[] = [];
+  const skipped: Skipped[] = [];
   const candidates = [
     ...(includeSystem ? libsslCandidates() : []).map((path) => ({ path, reason: 'system libssl' })),
     ...executables.map((path) => ({ path, reason: 'executable exporting OpenSSL symbols' })),
@@ -51,9 +60,9 @@ export function discoverTargets(
   ];
   for (const candidate of candidates) {
     let key: string;
-    let c = candidate;
+    let c: Target;
     try {
-      c = { ...candidate, path: realpathSync(candidate.path) };
+      c = resolveCandidate(candidate);
       const st = statSync(c.path);
       key = `${st.dev}:${st.ino}`;
     } catch (err) {
@@ -67,6 +76,24 @@ export function discoverTargets(
     else skipped.push({ path: c.path, reason: `does not export ${SSL_SYMBOLS.filter((s) => !found.has(s)).join(', ')}` });
   }
   return { targets, skipped };
+}
+
+const IN_PROCESS_ROOT = /^\/proc\/(\d+)\/root(\/.*)$/;
+
+/**
+ * Symlinks resolved, and the path as its process sees it. A file of a process in another mount
+ * namespace (a container) stays under /proc/PID/root: resolved from here, that magic link would
+ * name the file at the same path in *our* root — another file, or none.
+ */
+function resolveCandidate(candidate: { path: string; reason: string }): Target {
+  const inRoot = IN_PROCESS_ROOT.exec(candidate.path);
+  if (inRoot && !sameMountNamespace(Number(inRoot[1]))) return { ...candidate, lib: inRoot[2] };
+  const path = realpathSync(inRoot ? inRoot[2] : candidate.path);
+  return { ...candidate, path, lib: path };
+}
+
+function sameMountNamespace(pid: number): boolean {
+  return statSync(`/proc/${pid}/ns/mnt`).ino === statSync('/proc/self/ns/mnt').ino;
 }
 
 /**

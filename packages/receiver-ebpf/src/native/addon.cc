@@ -113,7 +113,8 @@ class Capture : public Napi::ObjectWrap<Capture> {
     return info.Env().Undefined();
   }
 
-  // attachUprobe(program, binaryPath, symbol, retprobe, pid = -1)
+  // attachUprobe(program, binaryPath, symbol, retprobe, pid = -1, cookie = 0): the cookie comes back
+  // in each record the program sends from this attach point (which hooked file it was).
   Napi::Value AttachUprobe(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     std::string prog_name = info[0].As<Napi::String>();
@@ -121,12 +122,13 @@ class Capture : public Napi::ObjectWrap<Capture> {
     std::string symbol = info[2].As<Napi::String>();
     bool retprobe = info[3].As<Napi::Boolean>();
     int pid = info.Length() > 4 ? info[4].As<Napi::Number>().Int32Value() : -1;
+    uint64_t cookie = info.Length() > 5 ? static_cast<uint64_t>(info[5].As<Napi::Number>().Int64Value()) : 0;
     bpf_program* prog = obj_ ? bpf_object__find_program_by_name(obj_, prog_name.c_str()) : nullptr;
     if (!prog) {
       Napi::Error::New(env, "no BPF program " + prog_name).ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .func_name = symbol.c_str());
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie, .retprobe = retprobe, .func_name = symbol.c_str());
     bpf_link* link = bpf_program__attach_uprobe_opts(prog, pid, binary.c_str(), 0, &opts);
     if (!link || libbpf_get_error(link)) {
       Napi::Error::New(env, "attach " + prog_name + " to " + binary + ":" + symbol + ": " + std::strerror(errno)).ThrowAsJavaScriptException();
