@@ -124,13 +124,14 @@ struct oisp_file_open {
 };
 
 /* Bytes moved through one open file, summed in the kernel and sent when it is closed (or the
- * process exits): read/pread/readv, write/pwrite/writev, and the kernel-side copies. */
+ * process exits), and every io_flush_ns while it is in use: read/pread/readv, write/pwrite/writev,
+ * and the kernel-side copies. */
 struct oisp_file_io {
 	__u32 kind;       /* OISP_REC_FILE_IO */
 	__u32 pid;
 	__u64 ts_ns;
 	__s32 fd;
-	__u32 pad;
+	__u32 closed;     /* 1: the file's last totals (closed, or its process ended); 0: more may follow */
 	__u64 read_bytes;
 	__u64 write_bytes;
 	__u32 reads;
@@ -189,8 +190,9 @@ enum oisp_file_mode {
 
 /* Settings of sys.bpf.c (index 0 of its `sys_settings` array map). */
 struct oisp_sys_settings {
-	__u32 file_mode; /* enum oisp_file_mode */
+	__u32 file_mode;   /* enum oisp_file_mode */
 	__u32 pad;
+	__u64 io_flush_ns; /* a file in use sends its totals this often (0: only at close) */
 };
 
 #endif

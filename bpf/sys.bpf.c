@@ -119,6 +119,7 @@ struct io_acc {
 	__u64 write_bytes;
 	__u32 reads;
 	__u32 writes;
+	__u64 since; /* when these totals began (the open, or the last interval's flush) */
 };
 
 /* Open files we follow (opened while we watched, by a process whose file events we keep). */
@@ -226,7 +227,7 @@ struct {
 static __always_inline void follow(__u32 tgid, __s32 fd)
 {
 	struct fd_key k = { .tgid = tgid, .fd = fd };
-	struct io_acc zero = {};
+	struct io_acc zero = { .since = bpf_ktime_get_ns() };
 	if (bpf_map_update_elem(&file_io, &k, &zero, BPF_NOEXIST) != 0)
 		return; /* already followed (or the map is full) */
 	flag_process(HAS_FOLLOWED_FILES);
@@ -586,7 +587,7 @@ struct flush_ctx {
 	__u64 ts;
 };
 
-static __always_inline void send_io(__u32 tgid, __s32 fd, struct io_acc *acc, __u64 ts)
+static __always_inline void send_io(__u32 tgid, __s32 fd, struct io_acc *acc, __u64 ts, __u32 closed)
 {
 	if (acc->reads == 0 && acc->writes == 0)
 		return;
@@ -599,7 +600,7 @@ static __always_inline void send_io(__u32 tgid, __s32 fd, struct io_acc *acc, __
 	r->pid = tgid;
 	r->ts_ns = ts;
 	r->fd = fd;
-	r->pad = 0;
+	r->closed = closed;
 	r->read_bytes = acc->read_bytes;
 	r->write_bytes = acc->write_bytes;
 	r->reads = acc->reads;
@@ -611,7 +612,7 @@ static long flush_process_files(struct bpf_map *map, struct fd_key *key, struct 
 {
 	if (key->tgid != ctx->tgid)
 		return 0;
-	send_io(key->tgid, key->fd, acc, ctx->ts);
+	send_io(key->tgid, key->fd, acc, ctx->ts, 1);
 	bpf_map_delete_elem(map, key);
 	return 0;
 }
@@ -957,7 +958,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 		plain_close(&k, id);
 		struct io_acc *acc = bpf_map_lookup_elem(&file_io, &k);
 		if (acc) {
-			send_io(tgid, k.fd, acc, bpf_ktime_get_ns());
+			send_io(tgid, k.fd, acc, bpf_ktime_get_ns(), 1);
 			unfollow(tgid, &k);
 		}
 		return 0;
@@ -984,7 +985,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 			struct fd_key k = { .tgid = tgid, .fd = PT_REGS_PARM2_CORE_SYSCALL(regs) };
 			struct io_acc *acc = bpf_map_lookup_elem(&file_io, &k);
 			if (acc && k.fd != c.fd) {
-				send_io(tgid, k.fd, acc, bpf_ktime_get_ns());
+				send_io(tgid, k.fd, acc, bpf_ktime_get_ns(), 1);
 				unfollow(tgid, &k);
 			}
 		}
@@ -1041,6 +1042,22 @@ static __always_inline void add_io(__u32 tgid, __s32 fd, long bytes, int write)
 		__sync_fetch_and_add(&acc->read_bytes, bytes);
 		__sync_fetch_and_add(&acc->reads, 1);
 	}
+	/* A file kept open (a log, a database) reports while in use, not only when it is closed. */
+	__u32 zero = 0;
+	struct oisp_sys_settings *s = bpf_map_lookup_elem(&sys_settings, &zero);
+	__u64 every = s ? s->io_flush_ns : 0;
+	__u64 now = bpf_ktime_get_ns();
+	__u64 since = acc->since;
+	if (every == 0 || now - since < every || __sync_val_compare_and_swap(&acc->since, since, now) != since)
+		return; /* not due, or another thread flushes it */
+	/* Taken by exchange: what other threads add meanwhile goes into the next totals. */
+	struct io_acc part = {
+		.read_bytes = __sync_lock_test_and_set(&acc->read_bytes, 0),
+		.write_bytes = __sync_lock_test_and_set(&acc->write_bytes, 0),
+		.reads = __sync_lock_test_and_set(&acc->reads, 0),
+		.writes = __sync_lock_test_and_set(&acc->writes, 0),
+	};
+	send_io(tgid, fd, &part, now, 0);
 }
 
 static __always_inline void on_open_exit(__u64 id, struct pending_call *c, long ret, struct task_struct *task)

@@ -20,6 +20,8 @@ export interface EbpfReceiverConfig {
   system_events: boolean;
   /** Whose file events: processes marked as agents (and their children), all, or none. */
   file_events: 'marked' | 'all' | 'none';
+  /** A file kept open and in use reports its bytes this often, not only when closed (0: only at close). */
+  file_io_interval_ms: number;
   /** File paths kept (include: none means all) and dropped (globs, `**` for any depth). */
   file_paths: { include: string[]; exclude: string[] };
   /** What makes a process an agent: TLS to these hosts (`*` for DNS labels), or a connect to these ports. */
@@ -51,6 +53,7 @@ export function createDefaultConfig(): EbpfReceiverConfig {
     max_queued_batches: 256,
     system_events: true,
     file_events: 'marked',
+    file_io_interval_ms: 10_000,
     file_paths: { include: [], exclude: [...DEFAULT_EXCLUDED_PATHS] },
     ai_endpoints: { hosts: [...DEFAULT_AI_HOSTS], ports: [11434, 1234] },
     plain_http_ports: [11434, 1234, 8000, 8080, 4000],
@@ -72,6 +75,7 @@ export const configSchema: JsonSchema = {
     max_queued_batches: { type: 'integer', minimum: 1, maximum: 65536, default: defaults.max_queued_batches },
     system_events: { type: 'boolean', default: defaults.system_events },
     file_events: { enum: ['marked', 'all', 'none'], default: defaults.file_events },
+    file_io_interval_ms: { type: 'integer', minimum: 0, maximum: 3_600_000, default: defaults.file_io_interval_ms },
     file_paths: {
       type: 'object',
       additionalProperties: false,

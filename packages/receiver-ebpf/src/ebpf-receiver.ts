@@ -128,9 +128,10 @@ export class EbpfReceiver implements Receiver {
     const sys = openCapture(this.#config.ring_buffer_bytes, SYS_OBJECT_PATH);
     this.#sys = sys;
     sys.exclude(process.pid);
-    const mode = Buffer.alloc(8);
-    mode.writeUInt32LE({ marked: 0, all: 1, none: 2 }[this.#config.file_events], 0);
-    sys.updateMap('sys_settings', Buffer.alloc(4), mode);
+    const settings = Buffer.alloc(16); // struct oisp_sys_settings
+    settings.writeUInt32LE({ marked: 0, all: 1, none: 2 }[this.#config.file_events], 0);
+    settings.writeBigUInt64LE(BigInt(this.#config.file_io_interval_ms) * 1_000_000n, 8);
+    sys.updateMap('sys_settings', Buffer.alloc(4), settings);
     for (const [map, ports] of [['ai_ports', this.#config.ai_endpoints.ports], ['plain_ports', this.#config.plain_http_ports]] as const) {
       for (const port of ports) {
         const key = Buffer.alloc(2);

@@ -22,7 +22,9 @@ const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join(';
 describe('ebpf receiver: process, file and network events', { skip }, () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'oisp-sys-')));
   const sink = new SinkConsumer();
-  const config = { ...ebpfReceiverFactory.createDefaultConfig(), ssl: false, file_events: 'all' as const, file_paths: { include: [dir, `${dir}/**`], exclude: [] } };
+  const config = {
+    ...ebpfReceiverFactory.createDefaultConfig(), ssl: false, file_events: 'all' as const, file_io_interval_ms: 300, file_paths: { include: [dir, `${dir}/**`], exclude: [] },
+  };
   const receiver = ebpfReceiverFactory.create(createTestSettings('ebpf', 'receiver'), config, sink);
   let listener: net.Server;
   let port = 0;
@@ -101,6 +103,35 @@ exit 7
     const connects = new Set(of<NetworkConnect>('network.connect').map((e) => `${e.process!.pid} ${e.data.dest.ip}:${e.data.dest.port} ${e.data.success && !e.data.pending ? 'ok' : e.data.error}`));
     assert.deepEqual(connects, oracle.connects);
     assert.ok(connects.size === 1, `one connect: ${[...connects].join(', ')}`);
+  });
+
+  it('a file kept open reports its bytes while in use, and the rest at close: the totals add up to what was written and read', async () => {
+    const file = join(dir, 'kept-open.log');
+    // 20 writes 100 ms apart on one fd (2 s, about six 300 ms intervals), then one read of it all.
+    const script = `import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC)
+for i in range(20):
+    os.write(fd, b'line %02d of the log\\n' % i)
+    time.sleep(0.1)
+os.lseek(fd, 0, 0)
+got = os.read(fd, 1 << 16)
+os.close(fd)
+print(len(got))
+`;
+    const py = spawn('python3', ['-c', script, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    py.stdout!.on('data', (d) => (stdout += d));
+    assert.equal((await once(py, 'exit'))[0], 0);
+    const size = readFileSync(file).length;
+    assert.equal(Number(stdout), size, 'python read back the whole file');
+    const mine = () => (sink.events as OispEvent<string, FileIo>[]).filter((e) => e.process?.pid === py.pid && e.data.path === file && e.event_type.startsWith('file.'));
+    for (let i = 0; i < 30 && !mine().some((e) => e.event_type === 'file.read'); i++) await new Promise((r) => setTimeout(r, 100));
+    const writes = mine().filter((e) => e.event_type === 'file.write');
+    assert.ok(writes.length >= 3, `reported while open, not only at close: ${writes.length} file.write events`);
+    assert.equal(writes.reduce((n, e) => n + e.data.bytes, 0), size, 'the write totals add up to the file');
+    assert.equal(writes.reduce((n, e) => n + e.data.ops, 0), 20, 'twenty writes');
+    const reads = mine().filter((e) => e.event_type === 'file.read');
+    assert.equal(reads.reduce((n, e) => n + e.data.bytes, 0), size, 'the read at the end');
   });
 
   it('a non-blocking connect: pending at the call, then its outcome when the handshake ends (established at once, refused, established later)', async () => {

@@ -23,7 +23,7 @@ export const EXEC_LAYOUT = {
 } as const;
 export const EXIT_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, start_ns: 16, exit_code: 24, ppid: 28, comm: 32, size: 48 } as const;
 export const FILE_OPEN_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, tid: 16, fd: 20, dirfd: 24, flags: 28, resolved: 32, comm: 40, path: 56, size: 56 + PATH_MAX } as const;
-export const FILE_IO_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, fd: 16, read_bytes: 24, write_bytes: 32, reads: 40, writes: 44, size: 48 } as const;
+export const FILE_IO_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, fd: 16, closed: 20, read_bytes: 24, write_bytes: 32, reads: 40, writes: 44, size: 48 } as const;
 export const FILE_DUP_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, oldfd: 16, newfd: 20, size: 24 } as const;
 export const FORK_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, start_ns: 16, ppid: 24, size: 32 } as const;
 export const CONNECT_LAYOUT = {
@@ -80,6 +80,8 @@ export interface FileIoRecord {
   pid: number;
   tsNs: bigint;
   fd: number;
+  /** The file's last totals (closed, or its process ended); false: an interval's, more may follow. */
+  closed: boolean;
   readBytes: number;
   writeBytes: number;
   reads: number;
@@ -251,7 +253,7 @@ export function decodeSysBatch(batch: Buffer): SysRecord[] {
     } else if (kind === REC_FILE_IO) {
       const L = FILE_IO_LAYOUT;
       out.push({
-        kind, pid, tsNs, fd: r.readInt32LE(L.fd), readBytes: Number(r.readBigUInt64LE(L.read_bytes)), writeBytes: Number(r.readBigUInt64LE(L.write_bytes)),
+        kind, pid, tsNs, fd: r.readInt32LE(L.fd), closed: r.readUInt32LE(L.closed) !== 0, readBytes: Number(r.readBigUInt64LE(L.read_bytes)), writeBytes: Number(r.readBigUInt64LE(L.write_bytes)),
         reads: r.readUInt32LE(L.reads), writes: r.readUInt32LE(L.writes),
       });
     } else if (kind === REC_FILE_DUP) {

@@ -1,5 +1,5 @@
 // sys.bpf.c's records as OISP events: process.exec / process.exit, file.open, file.read /
-// file.write (totals per open file, at close), network.connect. Keeps what later events need:
+// file.write (totals per open file: at close, and every file_io_interval_ms while in use), network.connect. Keeps what later events need:
 // each process as its exec described it (so a short tool's events still say what it was) and the
 // path behind each followed fd.
 import os from 'node:os';
@@ -111,7 +111,7 @@ export class SystemEvents {
       case REC_FILE_IO: {
         const key = `${r.pid}:${r.fd}`;
         const path = this.#paths.get(key);
-        this.#paths.delete(key);
+        if (r.closed) this.#paths.delete(key);
         if (path === undefined) return undefined; // its open was filtered out
         const out: OispEvent[] = [];
         if (r.reads > 0) out.push(createEvent('file.read', { path, fd: r.fd, bytes: r.readBytes, ops: r.reads } satisfies FileIo, envelope(r.pid)));
