@@ -188,6 +188,13 @@ enum oisp_file_mode {
 	OISP_FILES_NONE = 2,
 };
 
+/* Opens not followed, by the filter that left them out (slots of sys.bpf.c's `suppressed`). */
+enum oisp_suppressed {
+	OISP_SUPPRESSED_UNMARKED = 0, /* file_events: marked, and the process is not */
+	OISP_SUPPRESSED_NONE = 1,     /* file_events: none */
+	OISP_SUPPRESSED_SLOTS = 2,
+};
+
 /* Settings of sys.bpf.c (index 0 of its `sys_settings` array map). */
 struct oisp_sys_settings {
 	__u32 file_mode;   /* enum oisp_file_mode */

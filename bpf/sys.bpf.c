@@ -268,7 +268,22 @@ static __always_inline void *scratch(__u32 slot)
 	return bpf_map_lookup_elem(&scratch_space, &slot);
 }
 
-/* Whether this process's file events are kept (file_mode: marked, all, none). */
+/* Opens left out by each filter (enum oisp_suppressed), per CPU: read by userspace as counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OISP_SUPPRESSED_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} suppressed SEC(".maps");
+
+static __always_inline void count_suppressed(__u32 slot)
+{
+	__u64 *v = bpf_map_lookup_elem(&suppressed, &slot);
+	if (v)
+		*v += 1;
+}
+
+/* Whether this process's file events are kept (file_mode: marked, all, none); a no is counted. */
 static __always_inline int files_followed(__u32 tgid)
 {
 	__u32 zero = 0;
@@ -276,9 +291,14 @@ static __always_inline int files_followed(__u32 tgid)
 	__u32 mode = s ? s->file_mode : OISP_FILES_MARKED;
 	if (mode == OISP_FILES_ALL)
 		return 1;
-	if (mode == OISP_FILES_NONE)
+	if (mode == OISP_FILES_NONE) {
+		count_suppressed(OISP_SUPPRESSED_NONE);
 		return 0;
-	return bpf_map_lookup_elem(&marked_tgids, &tgid) != NULL;
+	}
+	if (bpf_map_lookup_elem(&marked_tgids, &tgid))
+		return 1;
+	count_suppressed(OISP_SUPPRESSED_UNMARKED);
+	return 0;
 }
 
 #define PATH_PARTS 32

@@ -70,6 +70,9 @@ export class EbpfReceiver implements Receiver {
   readonly #system: SystemEvents;
   readonly #aiHosts: RegExp[];
   readonly #marked = new Set<number>();
+  /** Opens the kernel left out per filter, as last read (enum oisp_suppressed): counters grow by the difference. */
+  #suppressed = [0, 0];
+  #counters: NodeJS.Timeout | undefined;
   /** System-event batches waiting out system_events_delay_ms, in order (handed on at once at shutdown). */
   readonly #delayed = new Map<NodeJS.Timeout, () => void>();
 
@@ -141,6 +144,18 @@ export class EbpfReceiver implements Receiver {
     }
     sys.attachAll();
     sys.start((batch) => this.#onSysBatch(batch));
+    this.#counters = setInterval(() => this.#readKernelCounters(), 1000);
+    this.#counters.unref();
+  }
+
+  /** The kernel's filter counters, as telemetry: opens it did not follow, by filter. */
+  #readKernelCounters(): void {
+    const now = this.#sys?.sumPerCpu('suppressed', 2);
+    if (!now) return;
+    ['unmarked', 'none'].forEach((filter, i) => {
+      if (now[i] > this.#suppressed[i]) this.#settings.telemetry.add('file_events_suppressed', now[i] - this.#suppressed[i], { filter });
+    });
+    this.#suppressed = now;
   }
 
   /** A TLS connection to an AI host makes its process an agent: its file events are kept from now on. */
@@ -303,8 +318,8 @@ export class EbpfReceiver implements Receiver {
 
   /** Kernel-side losses so far: records the ring could not take, bytes that could not be read. */
   drops(): { ring: number; unreadable: number } {
-    const [ring, unreadable] = this.#capture?.drops() ?? [0, 0];
-    const [sysRing, sysUnreadable] = this.#sys?.drops() ?? [0, 0];
+    const [ring, unreadable] = this.#capture?.sumPerCpu('drops', 2) ?? [0, 0];
+    const [sysRing, sysUnreadable] = this.#sys?.sumPerCpu('drops', 2) ?? [0, 0];
     return { ring: ring + sysRing, unreadable: unreadable + sysUnreadable };
   }
 
@@ -312,9 +327,11 @@ export class EbpfReceiver implements Receiver {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#rescan);
+    clearInterval(this.#counters);
+    this.#readKernelCounters();
     for (const capture of [this.#capture, this.#sys]) {
       if (!capture) continue;
-      const [ring, unreadable] = capture.drops();
+      const [ring, unreadable] = capture.sumPerCpu('drops', 2);
       if (ring > 0) this.#settings.telemetry.dropped('ring_full', ring);
       if (unreadable > 0) this.#settings.telemetry.add('unreadable_bytes', unreadable);
       capture.close();

@@ -191,6 +191,20 @@ print(json.dumps(out))
     assert.ok(late.data.duration_ms! > 300, `the late handshake took ${late.data.duration_ms} ms`);
   });
 
+  it('by default only agents\' file events are kept, and what the kernel left out is counted by filter', async () => {
+    const settings = createTestSettings('ebpf/marked', 'receiver');
+    const own = new SinkConsumer();
+    const marked = ebpfReceiverFactory.create(settings, { ...ebpfReceiverFactory.createDefaultConfig(), ssl: false }, own);
+    await marked.start(testHost());
+    const cat = spawn('cat', [join(dir, 'a.txt')], { stdio: 'ignore' });
+    await once(cat, 'exit');
+    await new Promise((r) => setTimeout(r, 300));
+    await marked.shutdown();
+    assert.ok(own.events.some((e) => e.event_type === 'process.exec' && e.process?.pid === cat.pid), 'its exec is there');
+    assert.ok(!own.events.some((e) => e.event_type.startsWith('file.') && e.process?.pid === cat.pid), 'no file events of a process that is not an agent');
+    assert.ok(settings.telemetry.counter('file_events_suppressed', { filter: 'unmarked' }) >= 1, 'its opens counted as left out');
+  });
+
   it('a process in a container cgroup carries its container id (cgroup v2 scope, and v1 cgroupfs where the host has it)', async () => {
     const v2 = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => / - cgroup2 /.test(l))?.split(' ')[4];
     assert.ok(v2, 'a cgroup2 mount');

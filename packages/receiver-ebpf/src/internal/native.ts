@@ -13,8 +13,9 @@ export interface NativeCapture {
   updateMap(name: string, key: Buffer, value: Buffer): void;
   deleteMapKey(name: string, key: Buffer): boolean;
   start(onBatch: (batch: Buffer) => void): void;
-  /** [records the ring could not take, bytes that could not be read], summed over CPUs. */
-  drops(): [number, number];
+  /** The first `slots` counters of a per-CPU array map, each summed over CPUs (`drops`: [records
+   * the ring could not take, bytes that could not be read]). */
+  sumPerCpu(map: string, slots: number): number[];
   close(): void;
 }
 

@@ -34,7 +34,7 @@ class Capture : public Napi::ObjectWrap<Capture> {
       InstanceMethod("updateMap", &Capture::UpdateMap),
       InstanceMethod("deleteMapKey", &Capture::DeleteMapKey),
       InstanceMethod("start", &Capture::Start),
-      InstanceMethod("drops", &Capture::Drops),
+      InstanceMethod("sumPerCpu", &Capture::SumPerCpu),
       InstanceMethod("close", &Capture::Close),
     });
     exports.Set("Capture", ctor);
@@ -212,15 +212,17 @@ class Capture : public Napi::ObjectWrap<Capture> {
     }
   }
 
-  // drops(): [records the ring could not take, bytes that could not be read], summed over CPUs.
-  Napi::Value Drops(const Napi::CallbackInfo& info) {
+  // sumPerCpu(map, slots): the first `slots` u64 counters of a per-CPU array, each summed over CPUs.
+  Napi::Value SumPerCpu(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    int fd = MapFd(env, "drops");
-    Napi::Array out = Napi::Array::New(env, 2);
+    std::string name = info[0].As<Napi::String>();
+    uint32_t slots = info[1].As<Napi::Number>().Uint32Value();
+    int fd = MapFd(env, name.c_str());
+    Napi::Array out = Napi::Array::New(env, slots);
     if (fd < 0) return out;
     int cpus = libbpf_num_possible_cpus();
     std::vector<uint64_t> values(cpus > 0 ? cpus : 1);
-    for (uint32_t slot = 0; slot < 2; slot++) {
+    for (uint32_t slot = 0; slot < slots; slot++) {
       uint64_t sum = 0;
       if (bpf_map_lookup_elem(fd, &slot, values.data()) == 0) {
         for (uint64_t v : values) sum += v;
