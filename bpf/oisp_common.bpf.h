@@ -36,4 +36,65 @@ static __always_inline int excluded(__u32 tgid)
 	return bpf_map_lookup_elem(&excluded_tgids, &tgid) != NULL;
 }
 
+/* The receiver's `processes` filter on captured payloads: every non-empty list must match, and an
+ * excluded command never does. filter_active[0] says which lists are in use (enum oisp_filter). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} filter_active SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_uids SEC(".maps");
+
+/* By the process's command name (its main thread's comm): OISP_COMM_INCLUDE or OISP_COMM_EXCLUDE. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, char[16]);
+	__type(value, __u8);
+} filter_comms SEC(".maps");
+
+/* Whether the current process's payloads are captured: not the collector, and through the filter. */
+static __always_inline int traced(__u32 tgid)
+{
+	if (excluded(tgid))
+		return 0;
+	__u32 zero = 0;
+	__u32 *active = bpf_map_lookup_elem(&filter_active, &zero);
+	__u32 f = active ? *active : 0;
+	if (f == 0)
+		return 1;
+	if ((f & OISP_FILTER_PIDS) && !bpf_map_lookup_elem(&filter_pids, &tgid))
+		return 0;
+	if (f & OISP_FILTER_UIDS) {
+		__u32 uid = (__u32)bpf_get_current_uid_gid();
+		if (!bpf_map_lookup_elem(&filter_uids, &uid))
+			return 0;
+	}
+	if (f & (OISP_FILTER_COMMS | OISP_FILTER_EXCLUDE_COMMS)) {
+		char comm[16] = {};
+		struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+		bpf_probe_read_kernel_str(comm, sizeof(comm), &leader->comm);
+		__u8 *v = bpf_map_lookup_elem(&filter_comms, comm);
+		if (v && *v == OISP_COMM_EXCLUDE)
+			return 0;
+		if ((f & OISP_FILTER_COMMS) && !(v && *v == OISP_COMM_INCLUDE))
+			return 0;
+	}
+	return 1;
+}
+
 #endif

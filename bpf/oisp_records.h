@@ -188,6 +188,17 @@ enum oisp_file_mode {
 	OISP_FILES_NONE = 2,
 };
 
+/* The receiver's `processes` filter (bits of filter_active[0], values of filter_comms). */
+enum oisp_filter {
+	OISP_FILTER_PIDS = 1,
+	OISP_FILTER_COMMS = 2,
+	OISP_FILTER_UIDS = 4,
+	OISP_FILTER_EXCLUDE_COMMS = 8,
+};
+
+#define OISP_COMM_INCLUDE 1
+#define OISP_COMM_EXCLUDE 2
+
 /* Opens not followed, by the filter that left them out (slots of sys.bpf.c's `suppressed`). */
 enum oisp_suppressed {
 	OISP_SUPPRESSED_UNMARKED = 0, /* file_events: marked, and the process is not */

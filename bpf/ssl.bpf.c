@@ -125,7 +125,7 @@ static __always_inline int enter(void *ssl, void *buf, __u32 direction, void *co
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	if (excluded(tgid))
+	if (!traced(tgid))
 		return 0;
 	struct call_stack *st = bpf_map_lookup_elem(&active_calls, &id);
 	if (!st) {
@@ -272,7 +272,7 @@ int BPF_KPROBE(ssl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	if (excluded(tgid))
+	if (!traced(tgid))
 		return 0;
 	struct oisp_tls_sni *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
@@ -300,7 +300,7 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	if (excluded(tgid))
+	if (!traced(tgid))
 		return 0;
 	struct gen_key gk = { .tgid = tgid, .ssl = (__u64)ssl };
 	__u32 *gen = bpf_map_lookup_elem(&conn_gen, &gk);

@@ -1174,7 +1174,7 @@ static __always_inline void on_connect_exit(__u64 id, struct pending_call *c, lo
 		}
 	}
 	/* A connection to a plain port: its bytes are captured from here (a reused fd starts a new generation). */
-	if ((ret == 0 || ret == -EINPROGRESS) && bpf_map_lookup_elem(&plain_ports, &port)) {
+	if ((ret == 0 || ret == -EINPROGRESS) && bpf_map_lookup_elem(&plain_ports, &port) && traced(tgid)) {
 		struct fd_key k = { .tgid = tgid, .fd = fd };
 		__u32 *g = bpf_map_lookup_elem(&plain_gen, &k);
 		__u32 gen = g ? *g + 1 : 0;

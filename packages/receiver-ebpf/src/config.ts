@@ -6,8 +6,12 @@ export const TYPE = 'ebpf';
 export interface EbpfReceiverConfig {
   /** Capture TLS plaintext with uprobes on OpenSSL. */
   ssl: boolean;
-  /** More files to hook (absolute paths): libssl copies or executables that carry OpenSSL. */
+  /** More files to hook (absolute paths, globs): libssl copies or executables that carry OpenSSL. */
   binary_paths: string[];
+  /** Whose payloads (TLS and plaintext sockets) are captured: every non-empty list must match, and
+   * an excluded command never does. Commands are process names as in /proc/PID/comm. Applied in the
+   * kernel; process, file and network events are not filtered by it. */
+  processes: { pids: number[]; uids: number[]; comms: string[]; exclude_comms: string[] };
   /** Most plaintext bytes copied per SSL_* call; the rest shows as a gap (bytes_lost). */
   max_payload_bytes: number;
   /** Size of the kernel ring buffer (a power of two); when it is full, records are dropped and counted. */
@@ -47,6 +51,7 @@ export function createDefaultConfig(): EbpfReceiverConfig {
   return {
     ssl: true,
     binary_paths: [],
+    processes: { pids: [], uids: [], comms: [], exclude_comms: [] },
     max_payload_bytes: 16 * 1024 * 1024,
     ring_buffer_bytes: 8 * 1024 * 1024,
     rescan_interval_ms: 500,
@@ -69,6 +74,17 @@ export const configSchema: JsonSchema = {
   properties: {
     ssl: { type: 'boolean', default: defaults.ssl },
     binary_paths: { type: 'array', items: { type: 'string', pattern: '^/' }, default: defaults.binary_paths },
+    processes: {
+      type: 'object',
+      additionalProperties: false,
+      default: defaults.processes,
+      properties: {
+        pids: { type: 'array', items: { type: 'integer', minimum: 1 }, maxItems: 1024, default: [] },
+        uids: { type: 'array', items: { type: 'integer', minimum: 0 }, maxItems: 1024, default: [] },
+        comms: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 15 }, maxItems: 1024, default: [] },
+        exclude_comms: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 15 }, maxItems: 1024, default: [] },
+      },
+    },
     max_payload_bytes: { type: 'integer', minimum: 1, maximum: 1024 * 1024 * 1024, default: defaults.max_payload_bytes },
     ring_buffer_bytes: { type: 'integer', minimum: 4096, maximum: 1024 * 1024 * 1024, default: defaults.ring_buffer_bytes },
     rescan_interval_ms: { type: 'integer', minimum: 0, maximum: 60000, default: defaults.rescan_interval_ms },

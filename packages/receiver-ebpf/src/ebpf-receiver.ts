@@ -1,6 +1,6 @@
 // The `ebpf` receiver: hooks OpenSSL in every file that carries it, and turns the kernel's
 // records into capture.data events (bytes, connection, direction, offset, gaps).
-import { existsSync, readlinkSync } from 'node:fs';
+import { existsSync, globSync, readlinkSync } from 'node:fs';
 import { matchesGlob } from 'node:path';
 import {
   createEvent,
@@ -18,7 +18,8 @@ import {
 import type { EbpfReceiverConfig } from './config.ts';
 import { containerIdOfPid } from './internal/container-id.ts';
 import { openCapture, SYS_OBJECT_PATH, type NativeCapture } from './internal/native.ts';
-import { decodeSysBatch, type SysRecord } from './internal/sys-records.ts';
+import { applyProcessFilter } from './internal/process-filter.ts';
+import { decodeSysBatch, REC_EXEC, type ExecRecord, type SysRecord } from './internal/sys-records.ts';
 import { SystemEvents } from './internal/system-events.ts';
 import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, type TlsCloseRecord, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
 import { discoverTargets, processFiles, type SeenFiles, type Skipped, type Target } from './internal/targets.ts';
@@ -38,6 +39,11 @@ const PROBES = [
 
 /** Connections whose SNI is remembered; the oldest is forgotten past this (SSL_free not seen). */
 const MAX_TRACKED_CONNECTIONS = 65536;
+
+/** binary_paths with their globs expanded (a path with no glob characters stands for itself). */
+function expandGlobs(patterns: readonly string[]): string[] {
+  return patterns.flatMap((p) => (/[*?[{]/.test(p) ? globSync(p) : [p]));
+}
 
 /** What must hold before anything is loaded; each problem says what to do. */
 export function preflight(): string[] {
@@ -99,8 +105,9 @@ export class EbpfReceiver implements Receiver {
     capture.setMaxPayload(this.#config.max_payload_bytes);
     // The collector speaks TLS itself: its own process is excluded before anything attaches.
     capture.exclude(process.pid);
+    applyProcessFilter(capture, this.#config.processes);
     const running = processFiles(process.pid).map((f) => f.path);
-    this.#attach(discoverTargets(this.#config.binary_paths, [process.execPath, ...running], this.#seenFiles));
+    this.#attach(discoverTargets(expandGlobs(this.#config.binary_paths), [process.execPath, ...running], this.#seenFiles));
     capture.start((batch) => this.#onBatch(batch));
     // New executables and libraries loaded later are found by looking again; a new binary's first
     // request may race this (DESIGN.md trap), so the interval is short.
@@ -122,7 +129,7 @@ export class EbpfReceiver implements Receiver {
         this.#settings.telemetry.error('attach_failed', err);
         continue;
       }
-      this.#settings.telemetry.add('hooked_files');
+      this.#settings.telemetry.add('hooked_files', 1, { reason: t.reason });
       log.info({ path: t.path, lib: t.lib, reason: t.reason, symbols: [...new Set(hooked.map((p) => p.symbol))] }, 'hooked');
     }
   }
@@ -131,6 +138,7 @@ export class EbpfReceiver implements Receiver {
     const sys = openCapture(this.#config.ring_buffer_bytes, SYS_OBJECT_PATH);
     this.#sys = sys;
     sys.exclude(process.pid);
+    applyProcessFilter(sys, this.#config.processes);
     const settings = Buffer.alloc(16); // struct oisp_sys_settings
     settings.writeUInt32LE({ marked: 0, all: 1, none: 2 }[this.#config.file_events], 0);
     settings.writeBigUInt64LE(BigInt(this.#config.file_io_interval_ms) * 1_000_000n, 8);
@@ -188,6 +196,7 @@ export class EbpfReceiver implements Receiver {
       this.#settings.telemetry.error('bad_record', err);
       return;
     }
+    if (this.#capture) for (const r of records) if (r.kind === REC_EXEC) this.#attachExecutable(r);
     const all = this.#system.toEvents(records, nowNs() - process.hrtime.bigint());
     // Plaintext socket data goes on at once, like TLS data; process, file and network events wait
     // system_events_delay_ms: two rings, two poll threads, and what a process did after reading a
@@ -213,12 +222,28 @@ export class EbpfReceiver implements Receiver {
       .finally(() => this.#queued--);
   }
 
+  /**
+   * A program just started: hooked now if it carries OpenSSL, so its first request is seen (the
+   * rescan would find it up to rescan_interval_ms later). Looked at through its own root, as a
+   * container's process sees it.
+   */
+  #attachExecutable(r: ExecRecord): void {
+    const result = discoverTargets([], [`/proc/${r.pid}/root${r.filename}`], this.#seenFiles, false);
+    if (result.targets.length === 0) return;
+    for (const t of result.targets) t.reason = 'exec';
+    this.#attach({ targets: result.targets, skipped: [] });
+    // bpf_ktime_get_ns and hrtime are both CLOCK_MONOTONIC.
+    const latencyMs = Number(process.hrtime.bigint() - r.tsNs) / 1e6;
+    this.#settings.telemetry.gauge('exec_to_attach_ms', Math.round(latencyMs));
+    this.#settings.logger.info({ pid: r.pid, path: r.filename, exec_to_attach_ms: Math.round(latencyMs * 10) / 10 }, 'hooked at exec');
+  }
+
   #rescanProcesses(): void {
     if (this.#stopped) return;
     const t0 = performance.now();
     const found = processFiles(process.pid);
-    const result = discoverTargets([], found.map((f) => f.path), this.#seenFiles, false);
-    for (const t of result.targets) t.reason = 'found in a running process';
+    const result = discoverTargets(expandGlobs(this.#config.binary_paths), found.map((f) => f.path), this.#seenFiles, false);
+    for (const t of result.targets) if (t.reason !== 'binary_paths') t.reason = 'found in a running process';
     this.#attach(result);
     this.#settings.telemetry.gauge('rescan_ms', Math.round(performance.now() - t0));
   }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { definedDynamicSymbols } from './elf-symbols.ts';
+import { buildId, definedDynamicSymbols, sectionNames } from './elf-symbols.ts';
 import { discoverTargets } from './targets.ts';
 
 describe('definedDynamicSymbols', () => {
@@ -22,7 +23,29 @@ describe('definedDynamicSymbols', () => {
   });
 });
 
+describe('buildId and sectionNames', () => {
+  it('read what readelf reads', () => {
+    for (const path of ['/usr/lib/x86_64-linux-gnu/libssl.so.3', '/usr/bin/curl']) {
+      const notes = execFileSync('readelf', ['-n', path], { encoding: 'utf8' });
+      assert.equal(buildId(path), /Build ID: ([0-9a-f]+)/.exec(notes)?.[1], path);
+      const sections = execFileSync('readelf', ['-W', '-S', path], { encoding: 'utf8' });
+      for (const name of ['.dynsym', '.text', '.note.gnu.build-id']) assert.equal(sections.includes(` ${name} `), sectionNames(path).includes(name), `${path} ${name}`);
+    }
+    assert.equal(buildId('/nonexistent'), undefined);
+  });
+});
+
 describe('discoverTargets', () => {
+  it('a copy of a build already seen is hooked with the same symbols', () => {
+    const copy = join(mkdtempSync(join(tmpdir(), 'oisp-elf-')), 'libssl-copy.so.3');
+    copyFileSync('/usr/lib/x86_64-linux-gnu/libssl.so.3', copy);
+    const seen = new Set<string>();
+    const [system] = discoverTargets([], ['/usr/lib/x86_64-linux-gnu/libssl.so.3'], seen, false).targets;
+    const [copied] = discoverTargets([], [copy], seen, false).targets;
+    assert.equal(copied.path, copy, 'another inode: hooked too');
+    assert.deepEqual(copied.symbols, system.symbols);
+  });
+
   it('hooks each file once and says why others are skipped', () => {
     const { targets, skipped } = discoverTargets(['/usr/bin/curl', process.execPath], [process.execPath]);
     assert.ok(targets.some((t) => t.path === process.execPath && t.reason === 'executable exporting OpenSSL symbols'));

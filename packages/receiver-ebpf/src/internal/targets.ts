@@ -3,7 +3,7 @@
 // (node). One attach per file (device + inode), whatever path names it.
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { definedDynamicSymbols } from './elf-symbols.ts';
+import { buildId, definedDynamicSymbols } from './elf-symbols.ts';
 
 export const SSL_SYMBOLS = ['SSL_write', 'SSL_read'] as const;
 /** Hooked where present: the _ex variants (OpenSSL >= 1.1.1; Python calls them), SNI and lifetime. */
@@ -71,11 +71,28 @@ export function discoverTargets(
     }
     if (seen.has(key)) continue;
     seen.add(key);
-    const found = definedDynamicSymbols(c.path, [...SSL_SYMBOLS, ...SSL_OPTIONAL_SYMBOLS]);
+    const found = sslSymbols(c.path);
     if (SSL_SYMBOLS.every((s) => found.has(s))) targets.push({ ...c, symbols: found });
     else skipped.push({ path: c.path, reason: `does not export ${SSL_SYMBOLS.filter((s) => !found.has(s)).join(', ')}` });
   }
   return { targets, skipped };
+}
+
+/** The SSL_* symbols of each build seen: the same build at another path or inode (a copied node,
+ * nvm's versions side by side, one image in many containers) is not read again. */
+const symbolsByBuild = new Map<string, Set<string>>();
+const MAX_BUILDS = 4096;
+
+function sslSymbols(path: string): Set<string> {
+  const id = buildId(path);
+  const known = id === undefined ? undefined : symbolsByBuild.get(id);
+  if (known) return known;
+  const found = definedDynamicSymbols(path, [...SSL_SYMBOLS, ...SSL_OPTIONAL_SYMBOLS]);
+  if (id !== undefined) {
+    symbolsByBuild.set(id, found);
+    if (symbolsByBuild.size > MAX_BUILDS) symbolsByBuild.delete(symbolsByBuild.keys().next().value as string);
+  }
+  return found;
 }
 
 const IN_PROCESS_ROOT = /^\/proc\/(\d+)\/root(\/.*)$/;
