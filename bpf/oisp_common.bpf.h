@@ -36,6 +36,74 @@ static __always_inline int excluded(__u32 tgid)
 	return bpf_map_lookup_elem(&excluded_tgids, &tgid) != NULL;
 }
 
+/* ---- Shared by the two objects: the TLS object is loaded with the system object's copies
+ * (bpf_map__reuse_fd), so a TLS connection learns its socket from the syscalls the other sees. */
+
+/* Per process (on its group leader): what the data syscalls must look at — a plain-port socket, a
+ * followed file, a TLS connection whose socket is not known yet. Every read, write, send and recv
+ * of every process asks; a task-local answer is cheaper than the hash lookups it spares. */
+#define HAS_PLAIN_SOCKETS 1
+#define HAS_FOLLOWED_FILES 2
+#define HAS_TLS_UNRESOLVED 4
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} proc_flags SEC(".maps");
+
+static __always_inline void flag_process(__u32 bit)
+{
+	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+	__u32 *f = bpf_task_storage_get(&proc_flags, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (f)
+		*f |= bit;
+}
+
+static __always_inline __u32 process_flags(void)
+{
+	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+	__u32 *f = bpf_task_storage_get(&proc_flags, leader, 0, 0);
+	return f ? *f : 0;
+}
+
+/* A TLS connection of a process: (tgid, SSL*). */
+struct tls_conn_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 ssl;
+};
+
+/* The TLS connection (SSL*) each thread last called into while its socket was not known: that
+ * thread's next socket write is the connection's — inside the call for curl and Python, just after
+ * it for node (whose SSL writes into a memory BIO that node then writes to the socket). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} tls_pending SEC(".maps");
+
+struct tls_sock {
+	__s32 fd;
+	__u16 family;
+	__u16 port;
+	__u16 local_port;
+	__u16 reported; /* sent to userspace (OISP_REC_TLS_SOCKET) */
+	__u32 pad;
+	__u8 addr[16];
+	__u8 local_addr[16];
+};
+
+/* The socket of each TLS connection, once found. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct tls_conn_key);
+	__type(value, struct tls_sock);
+} tls_socks SEC(".maps");
+
 /* The receiver's `processes` filter on captured payloads: every non-empty list must match, and an
  * excluded command never does. filter_active[0] says which lists are in use (enum oisp_filter). */
 struct {

@@ -9,6 +9,7 @@ enum oisp_record_kind {
 	OISP_REC_TLS_DATA = 1,
 	OISP_REC_TLS_CLOSE = 2,
 	OISP_REC_TLS_SNI = 3,
+	OISP_REC_TLS_SOCKET = 4,
 	/* sys.bpf.c */
 	OISP_REC_EXEC = 10,
 	OISP_REC_EXIT = 11,
@@ -68,6 +69,24 @@ struct oisp_tls_sni {
 	__u32 pid;
 	__u32 tid;
 	char name[OISP_SNI_MAX];
+};
+
+/* The socket a TLS connection runs over, sent once, before the first chunk that follows its discovery
+ * (sys.bpf.c finds it: the socket write a thread makes inside or just after an SSL_* call). */
+struct oisp_tls_socket {
+	__u32 kind;      /* OISP_REC_TLS_SOCKET */
+	__u32 generation;
+	__u64 ts_ns;
+	__u64 ssl_ptr;
+	__u32 pid;
+	__u32 tid;
+	__s32 fd;
+	__u16 family;
+	__u16 port;       /* the peer's, host order */
+	__u16 local_port;
+	__u16 pad[3];
+	__u8 addr[16];    /* the peer's; IPv4 in the first 4 bytes */
+	__u8 local_addr[16];
 };
 
 #define OISP_PATH_MAX 1024  /* a path as the kernel knows it, resolved from its dentries */

@@ -61,16 +61,10 @@ struct {
 } conn_offsets SEC(".maps");
 
 /* Generation of each (tgid, SSL*): bumped by SSL_free, so a reused pointer is a new connection. */
-struct gen_key {
-	__u32 tgid;
-	__u32 pad;
-	__u64 ssl;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
-	__type(key, struct gen_key);
+	__type(key, struct tls_conn_key);
 	__type(value, __u32);
 } conn_gen SEC(".maps");
 
@@ -121,12 +115,53 @@ static long copy_chunk(__u64 index, void *arg)
 	return 0;
 }
 
+/* A call into a connection whose socket is not known yet: this thread's next socket write tells. */
+static __always_inline void want_socket(__u64 id, void *ssl)
+{
+	struct tls_conn_key k = { .tgid = id >> 32, .ssl = (__u64)ssl };
+	if (bpf_map_lookup_elem(&tls_socks, &k))
+		return;
+	__u64 s = (__u64)ssl;
+	bpf_map_update_elem(&tls_pending, &id, &s, BPF_ANY);
+	flag_process(HAS_TLS_UNRESOLVED);
+}
+
+/* The connection's socket, to userspace once, ahead of the chunk about to go (same ring: in order). */
+static __always_inline void report_socket(__u64 id, __u64 ssl, __u32 generation)
+{
+	struct tls_conn_key k = { .tgid = id >> 32, .ssl = ssl };
+	struct tls_sock *sock = bpf_map_lookup_elem(&tls_socks, &k);
+	if (!sock || sock->reported)
+		return;
+	struct oisp_tls_socket *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(0, 1);
+		return; /* told with a later chunk */
+	}
+	sock->reported = 1;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->kind = OISP_REC_TLS_SOCKET;
+	r->generation = generation;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->ssl_ptr = ssl;
+	r->pid = id >> 32;
+	r->tid = (__u32)id;
+	r->fd = sock->fd;
+	r->family = sock->family;
+	r->port = sock->port;
+	r->local_port = sock->local_port;
+	__builtin_memcpy(r->addr, sock->addr, sizeof(r->addr));
+	__builtin_memcpy(r->local_addr, sock->local_addr, sizeof(r->local_addr));
+	bpf_ringbuf_submit(r, 0);
+}
+
 static __always_inline int enter(void *ssl, void *buf, __u32 direction, void *count_ptr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
 	if (!traced(tgid))
 		return 0;
+	want_socket(id, ssl);
 	struct call_stack *st = bpf_map_lookup_elem(&active_calls, &id);
 	if (!st) {
 		struct call_stack empty = {};
@@ -199,9 +234,10 @@ static __always_inline int leave(void *ctx, long ret)
 	s->hdr.pid = id >> 32;
 	s->hdr.tid = (__u32)id;
 	s->hdr.direction = a.direction;
-	struct gen_key gk = { .tgid = id >> 32, .ssl = a.ssl };
+	struct tls_conn_key gk = { .tgid = id >> 32, .ssl = a.ssl };
 	__u32 *gen = bpf_map_lookup_elem(&conn_gen, &gk);
 	s->hdr.generation = gen ? *gen : 0;
+	report_socket(id, a.ssl, s->hdr.generation);
 	bpf_get_current_comm(s->hdr.comm, sizeof(s->hdr.comm));
 	s->hdr.lib = bpf_get_attach_cookie(ctx);
 
@@ -263,6 +299,16 @@ int BPF_KRETPROBE(ssl_read_ex_exit, int ret)
 	return leave(ctx, ret);
 }
 
+/* The handshake: its socket writes (the ClientHello) tell the connection's socket before any data. */
+SEC("uprobe")
+int BPF_KPROBE(ssl_handshake_enter, void *ssl)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (ssl && traced(id >> 32))
+		want_socket(id, ssl);
+	return 0;
+}
+
 #define SSL_CTRL_SET_TLSEXT_HOSTNAME 55
 
 SEC("uprobe")
@@ -279,7 +325,7 @@ int BPF_KPROBE(ssl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
 		count_drop(0, 1);
 		return 0;
 	}
-	struct gen_key gk = { .tgid = tgid, .ssl = (__u64)ssl };
+	struct tls_conn_key gk = { .tgid = tgid, .ssl = (__u64)ssl };
 	__u32 *gen = bpf_map_lookup_elem(&conn_gen, &gk);
 	r->kind = OISP_REC_TLS_SNI;
 	r->generation = gen ? *gen : 0;
@@ -302,11 +348,12 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
 	__u32 tgid = id >> 32;
 	if (!traced(tgid))
 		return 0;
-	struct gen_key gk = { .tgid = tgid, .ssl = (__u64)ssl };
+	struct tls_conn_key gk = { .tgid = tgid, .ssl = (__u64)ssl };
 	__u32 *gen = bpf_map_lookup_elem(&conn_gen, &gk);
 	__u32 old = gen ? *gen : 0;
 	__u32 next = old + 1;
 	bpf_map_update_elem(&conn_gen, &gk, &next, BPF_ANY);
+	bpf_map_delete_elem(&tls_socks, &gk); /* the pointer's next connection finds its own */
 	struct oisp_tls_close *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	struct conn_key ck = { .tgid = tgid, .direction = OISP_DIR_EGRESS, .ssl = (__u64)ssl };
 	__u64 *total = bpf_map_lookup_elem(&conn_offsets, &ck);

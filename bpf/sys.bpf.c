@@ -175,34 +175,6 @@ struct {
 	__type(value, struct tcp_scratch);
 } tcp_scratch_space SEC(".maps");
 
-/* Per process (on its group leader): does it have anything the data syscalls must look at — a
- * plain-port socket (1) or a followed file (2)? Every read, write, send and recv of every process
- * asks; a task-local answer is cheaper than the hash lookups it spares. */
-#define HAS_PLAIN_SOCKETS 1
-#define HAS_FOLLOWED_FILES 2
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u32);
-} proc_flags SEC(".maps");
-
-static __always_inline void flag_process(__u32 bit)
-{
-	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
-	__u32 *f = bpf_task_storage_get(&proc_flags, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (f)
-		*f |= bit;
-}
-
-static __always_inline __u32 process_flags(void)
-{
-	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
-	__u32 *f = bpf_task_storage_get(&proc_flags, leader, 0, 0);
-	return f ? *f : 0;
-}
-
 static __always_inline int data_syscall(long nr)
 {
 	switch (nr) {
@@ -862,6 +834,43 @@ static __always_inline struct sock *fd_sock(struct task_struct *task, __s32 fd)
 	return BPF_CORE_READ(sock, sk);
 }
 
+static __always_inline int is_tcp(struct sock *sk)
+{
+	return sk && BPF_CORE_READ(sk, sk_type) == SOCK_STREAM && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
+}
+
+/* A socket's two ends: the peer's address and port, and its own. */
+static __always_inline void sock_addrs(struct sock *sk, __u16 *family, __u16 *port, __u8 *addr, __u16 *local_port, __u8 *local_addr)
+{
+	*family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	*port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	*local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (*family == AF_INET) {
+		bpf_core_read(addr, 4, &sk->__sk_common.skc_daddr);
+		bpf_core_read(local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
+	} else {
+		bpf_core_read(addr, 16, &sk->__sk_common.skc_v6_daddr);
+		bpf_core_read(local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+	}
+}
+
+/* A socket write by a thread that just called into a TLS connection of unknown socket (tls_pending,
+ * set by ssl.bpf.c): if it is a TCP socket, it is that connection's. One try per SSL call. */
+static __always_inline void tls_socket_seen(__u64 id, __s32 fd)
+{
+	__u64 *ssl = bpf_map_lookup_elem(&tls_pending, &id);
+	if (!ssl)
+		return;
+	struct tls_conn_key k = { .tgid = id >> 32, .ssl = *ssl };
+	bpf_map_delete_elem(&tls_pending, &id);
+	struct sock *sk = fd_sock(bpf_get_current_task_btf(), fd);
+	if (!is_tcp(sk))
+		return;
+	struct tls_sock v = { .fd = fd };
+	sock_addrs(sk, &v.family, &v.port, v.addr, &v.local_port, v.local_addr);
+	bpf_map_update_elem(&tls_socks, &k, &v, BPF_NOEXIST);
+}
+
 /* connect() on a TCP socket begins: remembered by socket, for the handshake's outcome. */
 static __always_inline void watch_connect(__u64 id, __s32 fd, __u64 addr)
 {
@@ -870,20 +879,11 @@ static __always_inline void watch_connect(__u64 id, __s32 fd, __u64 addr)
 	if (family != AF_INET && family != AF_INET6)
 		return;
 	struct sock *sk = fd_sock(bpf_get_current_task_btf(), fd);
-	if (!sk || BPF_CORE_READ(sk, sk_type) != SOCK_STREAM || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	if (!is_tcp(sk))
 		return;
 	__u64 key = (__u64)sk;
 	struct connecting w = { .started_ns = bpf_ktime_get_ns(), .tgid = id >> 32, .tid = (__u32)id, .fd = fd, .phase = IN_SYSCALL };
 	bpf_map_update_elem(&connecting, &key, &w, BPF_ANY);
-}
-
-static __always_inline void read_local(struct oisp_connect *r, struct sock *sk)
-{
-	r->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (r->family == AF_INET)
-		bpf_core_read(r->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
-	else
-		bpf_core_read(r->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 }
 
 /* A non-blocking connect's outcome: addresses from the socket itself. */
@@ -902,13 +902,7 @@ static __always_inline void send_connect_done(struct sock *sk, struct connecting
 	r->started_ns = w->started_ns;
 	r->fd = w->fd;
 	r->ret = result;
-	r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	r->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (r->family == AF_INET)
-		bpf_core_read(r->addr, 4, &sk->__sk_common.skc_daddr);
-	else
-		bpf_core_read(r->addr, 16, &sk->__sk_common.skc_v6_daddr);
-	read_local(r, sk);
+	sock_addrs(sk, &r->family, &r->port, r->addr, &r->local_port, r->local_addr);
 	bpf_ringbuf_submit(r, 0);
 }
 
@@ -950,12 +944,15 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	}
 	/* Reads, writes, sends and receives of a process with nothing to follow: the common case, done first. */
-	if (data_syscall(nr) && process_flags() == 0)
+	__u32 flags = data_syscall(nr) ? process_flags() : 0;
+	if (data_syscall(nr) && flags == 0)
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
 	if (excluded(tgid))
 		return 0;
+	if ((flags & HAS_TLS_UNRESOLVED) && (nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg))
+		tls_socket_seen(id, PT_REGS_PARM1_CORE_SYSCALL(regs));
 	struct pending_call c = { .nr = nr };
 	switch (nr) {
 	case NR_openat:
@@ -1154,8 +1151,11 @@ static __always_inline void on_connect_exit(__u64 id, struct pending_call *c, lo
 		bpf_probe_read_user(r->addr, 16, (void *)(c->ptr + 8));
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	struct sock *sk = fd_sock(bpf_get_current_task_btf(), c->fd);
-	if (sk)
-		read_local(r, sk);
+	if (sk) {
+		__u16 family, port;
+		__u8 peer[16];
+		sock_addrs(sk, &family, &port, peer, &r->local_port, r->local_addr);
+	}
 	__u16 port = r->port;
 	__s32 fd = c->fd;
 	bpf_ringbuf_submit(r, 0);

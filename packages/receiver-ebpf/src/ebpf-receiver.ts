@@ -17,11 +17,11 @@ import {
 } from '@oisp/core';
 import type { EbpfReceiverConfig } from './config.ts';
 import { containerIdOfPid } from './internal/container-id.ts';
-import { openCapture, SYS_OBJECT_PATH, type NativeCapture } from './internal/native.ts';
+import { BPF_OBJECT_PATH, openCapture, SYS_OBJECT_PATH, type NativeCapture } from './internal/native.ts';
 import { applyProcessFilter } from './internal/process-filter.ts';
 import { decodeSysBatch, REC_EXEC, type ExecRecord, type SysRecord } from './internal/sys-records.ts';
 import { SystemEvents } from './internal/system-events.ts';
-import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, type TlsCloseRecord, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
+import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, REC_TLS_SOCKET, type TlsCloseRecord, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
 import { discoverTargets, processFiles, type SeenFiles, type Skipped, type Target } from './internal/targets.ts';
 
 const PROBES = [
@@ -35,6 +35,7 @@ const PROBES = [
   { symbol: 'SSL_read_ex', program: 'ssl_read_ex_exit', retprobe: true },
   { symbol: 'SSL_ctrl', program: 'ssl_ctrl_enter', retprobe: false },
   { symbol: 'SSL_free', program: 'ssl_free_enter', retprobe: false },
+  { symbol: 'SSL_do_handshake', program: 'ssl_handshake_enter', retprobe: false },
 ];
 
 /** Connections whose SNI is remembered; the oldest is forgotten past this (SSL_free not seen). */
@@ -66,6 +67,8 @@ export class EbpfReceiver implements Receiver {
   readonly #procInfo = new Map<number, { exe?: string; container_id?: string }>();
   /** Server name per connection id, from SSL_ctrl(SET_TLSEXT_HOSTNAME). */
   readonly #sni = new Map<string, string>();
+  /** The socket under each connection id, once the kernel found it (REC_TLS_SOCKET). */
+  readonly #sockets = new Map<string, Pick<ConnInfo, 'fd' | 'local' | 'remote'>>();
   #stopped = false;
   readonly #seenFiles: SeenFiles = new Set();
   #rescan: NodeJS.Timeout | undefined;
@@ -100,7 +103,10 @@ export class EbpfReceiver implements Receiver {
     if (problems.length > 0) throw new Error(problems.join('; '));
     if (this.#config.system_events) this.#startSystemEvents();
     if (!this.#config.ssl) return;
-    const capture = openCapture(this.#config.ring_buffer_bytes);
+    // With the system object loaded, the TLS object shares its maps that let a connection learn its
+    // socket from the syscalls that object sees (bpf/oisp_common.bpf.h).
+    const share = this.#sys ? { with: this.#sys, maps: ['proc_flags', 'tls_pending', 'tls_socks'] } : undefined;
+    const capture = openCapture(this.#config.ring_buffer_bytes, BPF_OBJECT_PATH, share);
     this.#capture = capture;
     capture.setMaxPayload(this.#config.max_payload_bytes);
     // The collector speaks TLS itself: its own process is excluded before anything attaches.
@@ -266,6 +272,7 @@ export class EbpfReceiver implements Receiver {
     for (const r of records) {
       if (r.kind === REC_TLS_DATA) events.push(this.#toEvent(r, offset));
       else if (r.kind === REC_TLS_CLOSE) events.push(this.#closeEvent(r, offset));
+      else if (r.kind === REC_TLS_SOCKET) this.#remember(this.#sockets, this.#connId(r), { fd: r.fd, local: r.local, remote: r.remote });
       else {
         this.#remember(this.#sni, this.#connId(r), r.name);
         this.#markIfAi(r.pid, r.name);
@@ -283,6 +290,7 @@ export class EbpfReceiver implements Receiver {
     const conn: ConnInfo = { id, transport: 'tls', generation: r.generation, pid: r.pid, tid: r.tid, ssl_ptr: `0x${r.sslPtr.toString(16)}` };
     const sni = this.#sni.get(id);
     if (sni) conn.sni = sni;
+    Object.assign(conn, this.#sockets.get(id));
     return conn;
   }
 
@@ -321,6 +329,7 @@ export class EbpfReceiver implements Receiver {
     const data: CaptureClose = { conn, reason: 'ssl_free', egress_bytes: r.egressBytes, ingress_bytes: r.ingressBytes };
     for (const direction of ['egress', 'ingress'] as const) this.#expected.delete(`${conn.id}:${direction}`);
     this.#sni.delete(conn.id);
+    this.#sockets.delete(conn.id);
     return createEvent('capture.close', data, this.#envelope(r, monoToWall));
   }
 

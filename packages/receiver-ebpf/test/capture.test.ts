@@ -85,6 +85,11 @@ describe('ebpf receiver: TLS capture', { skip }, () => {
     assert.ok(got.subarray(split).equals(expected), 'the response body, byte for byte');
 
     assert.equal(new Set(mine().map((e) => e.data.conn.id)).size, 1, 'one connection');
+    // The socket under it, found by the socket write inside (or just after) an SSL call: on every chunk.
+    const sockets = new Set(mine().map((e) => JSON.stringify([e.data.conn.fd, e.data.conn.remote])));
+    assert.equal(sockets.size, 1, `one socket on every chunk: ${[...sockets].join(' ')}`);
+    assert.deepEqual(mine()[0].data.conn.remote, { ip: '127.0.0.1', port }, 'the server at the other end');
+    assert.ok(Number.isInteger(mine()[0].data.conn.fd), 'its fd');
     const e = mine()[0];
     assert.equal(e.process?.exe, exe);
     assert.ok(Math.abs(Date.parse(e.ts) - Date.now()) < 60_000, `ts ${e.ts} is wall-clock time`);

@@ -25,18 +25,19 @@ export const BPF_OBJECT_PATH = resolve(packageDir, '../../bpf/.output/ssl.bpf.o'
 /** Process, file and network events (bpf/sys.bpf.c): its own object, its own ring. */
 export const SYS_OBJECT_PATH = resolve(packageDir, '../../bpf/.output/sys.bpf.o');
 
-/** Loads a BPF object with a ring of `ringBytes` (a power of two, >= the page size). */
-export function openCapture(ringBytes: number, objectPath = BPF_OBJECT_PATH): NativeCapture {
+/** Loads a BPF object with a ring of `ringBytes` (a power of two, >= the page size); the maps named in
+ * `share.maps` are the very maps of the already loaded `share.with`. */
+export function openCapture(ringBytes: number, objectPath = BPF_OBJECT_PATH, share?: { with: NativeCapture; maps: string[] }): NativeCapture {
   for (const [path, what] of [[ADDON_PATH, 'native addon'], [objectPath, 'BPF object']]) {
     if (!existsSync(path)) throw new Error(`ebpf: the ${what} is not built (${path}); run ./dev setup (or npm run build -w @oisp/receiver-ebpf)`);
   }
-  let addon: { Capture: new (objectPath: string, ringBytes: number) => NativeCapture };
+  let addon: { Capture: new (objectPath: string, ringBytes: number, shareWith?: NativeCapture, maps?: string[]) => NativeCapture };
   try {
     addon = createRequire(import.meta.url)(ADDON_PATH);
   } catch (err) {
     throw new Error(explainLoadError((err as Error).message), { cause: err });
   }
-  return new addon.Capture(objectPath, ringBytes);
+  return share ? new addon.Capture(objectPath, ringBytes, share.with, share.maps) : new addon.Capture(objectPath, ringBytes);
 }
 
 /** A failed dlopen of the addon, said with what to do. */

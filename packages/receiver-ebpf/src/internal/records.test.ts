@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { decodeBatch, RecordDecodeError, TLS_CLOSE_LAYOUT, TLS_DATA_LAYOUT, TLS_SNI_LAYOUT, type TlsDataRecord } from './records.ts';
+import { decodeBatch, RecordDecodeError, TLS_CLOSE_LAYOUT, TLS_DATA_LAYOUT, TLS_SNI_LAYOUT, TLS_SOCKET_LAYOUT, type TlsDataRecord } from './records.ts';
 import { CONNECT_LAYOUT, EXEC_LAYOUT, EXIT_LAYOUT, FILE_DUP_LAYOUT, FILE_IO_LAYOUT, FILE_OPEN_LAYOUT, FORK_LAYOUT } from './sys-records.ts';
 
 const header = resolve(import.meta.dirname, '../../../../bpf/oisp_records.h');
@@ -14,7 +14,7 @@ describe('records', () => {
     const dir = mkdtempSync(join(tmpdir(), 'oisp-layout-'));
     const src = join(dir, 'layout.c');
     const layouts = {
-      oisp_tls_data: TLS_DATA_LAYOUT, oisp_tls_close: TLS_CLOSE_LAYOUT, oisp_tls_sni: TLS_SNI_LAYOUT,
+      oisp_tls_data: TLS_DATA_LAYOUT, oisp_tls_close: TLS_CLOSE_LAYOUT, oisp_tls_sni: TLS_SNI_LAYOUT, oisp_tls_socket: TLS_SOCKET_LAYOUT,
       oisp_exec: EXEC_LAYOUT, oisp_exit: EXIT_LAYOUT, oisp_file_open: FILE_OPEN_LAYOUT, oisp_file_io: FILE_IO_LAYOUT, oisp_connect: CONNECT_LAYOUT, oisp_file_dup: FILE_DUP_LAYOUT, oisp_fork: FORK_LAYOUT,
     };
     const lines = Object.entries(layouts).flatMap(([struct, layout]) => [

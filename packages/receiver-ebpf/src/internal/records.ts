@@ -1,9 +1,11 @@
 // Decoding the addon's batches: [u32 length][record] repeated, each record laid out as in
 // bpf/oisp_records.h (records.test.ts compiles that header and checks these offsets against it).
+import { ipString } from './ip-address.ts';
 
 export const REC_TLS_DATA = 1;
 export const REC_TLS_CLOSE = 2;
 export const REC_TLS_SNI = 3;
+export const REC_TLS_SOCKET = 4;
 
 export const TLS_DATA_LAYOUT = {
   kind: 0,
@@ -22,6 +24,9 @@ export const TLS_DATA_LAYOUT = {
 
 export const TLS_CLOSE_LAYOUT = { kind: 0, generation: 4, ts_ns: 8, ssl_ptr: 16, pid: 24, tid: 28, egress_bytes: 32, ingress_bytes: 40, size: 48 } as const;
 export const TLS_SNI_LAYOUT = { kind: 0, generation: 4, ts_ns: 8, ssl_ptr: 16, pid: 24, tid: 28, name: 32, size: 32 + 256 } as const;
+export const TLS_SOCKET_LAYOUT = {
+  kind: 0, generation: 4, ts_ns: 8, ssl_ptr: 16, pid: 24, tid: 28, fd: 32, family: 36, port: 38, local_port: 40, addr: 48, local_addr: 64, size: 80,
+} as const;
 
 interface TlsRecordBase {
   tsNs: bigint;
@@ -53,7 +58,15 @@ export interface TlsSniRecord extends TlsRecordBase {
   name: string;
 }
 
-export type TlsRecord = TlsDataRecord | TlsCloseRecord | TlsSniRecord;
+/** The socket under a TLS connection: its fd and both ends. */
+export interface TlsSocketRecord extends TlsRecordBase {
+  kind: typeof REC_TLS_SOCKET;
+  fd: number;
+  remote: { ip: string; port: number };
+  local: { ip: string; port: number };
+}
+
+export type TlsRecord = TlsDataRecord | TlsCloseRecord | TlsSniRecord | TlsSocketRecord;
 
 export class RecordDecodeError extends Error {}
 
@@ -90,8 +103,8 @@ export function decodeBatch(batch: Buffer): TlsRecord[] {
         lib: Number(batch.readBigUInt64LE(s + L.lib)),
         data: Buffer.from(batch.subarray(s + L.size, s + L.size + len)),
       });
-    } else if (kind === REC_TLS_CLOSE || kind === REC_TLS_SNI) {
-      const L = kind === REC_TLS_CLOSE ? TLS_CLOSE_LAYOUT : TLS_SNI_LAYOUT;
+    } else if (kind === REC_TLS_CLOSE || kind === REC_TLS_SNI || kind === REC_TLS_SOCKET) {
+      const L = kind === REC_TLS_CLOSE ? TLS_CLOSE_LAYOUT : kind === REC_TLS_SNI ? TLS_SNI_LAYOUT : TLS_SOCKET_LAYOUT;
       if (size < L.size) throw new RecordDecodeError(`record at byte ${pos}: kind ${kind} needs ${L.size} bytes, has ${size}`);
       const base: TlsRecordBase = {
         tsNs: batch.readBigUInt64LE(s + L.ts_ns),
@@ -100,16 +113,24 @@ export function decodeBatch(batch: Buffer): TlsRecord[] {
         tid: batch.readUInt32LE(s + L.tid),
         generation: batch.readUInt32LE(s + L.generation),
       };
-      out.push(
-        kind === REC_TLS_CLOSE
-          ? {
-              kind,
-              ...base,
-              egressBytes: Number(batch.readBigUInt64LE(s + TLS_CLOSE_LAYOUT.egress_bytes)),
-              ingressBytes: Number(batch.readBigUInt64LE(s + TLS_CLOSE_LAYOUT.ingress_bytes)),
-            }
-          : { kind, ...base, name: cString(batch, s + TLS_SNI_LAYOUT.name, 256) },
-      );
+      if (kind === REC_TLS_CLOSE) {
+        out.push({
+          kind,
+          ...base,
+          egressBytes: Number(batch.readBigUInt64LE(s + TLS_CLOSE_LAYOUT.egress_bytes)),
+          ingressBytes: Number(batch.readBigUInt64LE(s + TLS_CLOSE_LAYOUT.ingress_bytes)),
+        });
+      } else if (kind === REC_TLS_SNI) {
+        out.push({ kind, ...base, name: cString(batch, s + TLS_SNI_LAYOUT.name, 256) });
+      } else {
+        const S = TLS_SOCKET_LAYOUT;
+        const family = batch.readUInt16LE(s + S.family);
+        const at = (o: number) => ipString(family, batch.subarray(s + o, s + o + 16));
+        out.push({
+          kind, ...base, fd: batch.readInt32LE(s + S.fd),
+          remote: { ip: at(S.addr), port: batch.readUInt16LE(s + S.port) }, local: { ip: at(S.local_addr), port: batch.readUInt16LE(s + S.local_port) },
+        });
+      }
     } else {
       throw new RecordDecodeError(`unknown record kind ${kind} at byte ${pos}`);
     }

@@ -1,5 +1,6 @@
 // Decoding the records of bpf/sys.bpf.c (its own ring): exec, exit, file open, file I/O totals,
 // connect, plaintext socket data. Layouts as in bpf/oisp_records.h; records.test.ts checks them.
+import { ipString } from './ip-address.ts';
 import { TLS_CLOSE_LAYOUT, TLS_DATA_LAYOUT } from './records.ts';
 
 export const REC_EXEC = 10;
@@ -155,28 +156,6 @@ function cString(buf: Buffer, start: number, max: number): string {
   const field = buf.subarray(start, start + max);
   const nul = field.indexOf(0);
   return field.toString('utf8', 0, nul === -1 ? max : nul);
-}
-
-function ipString(family: number, b: Buffer): string {
-  if (family === 2) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
-  const v4mapped = groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff';
-  if (v4mapped) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  // The longest run of zero groups becomes "::".
-  let best = [-1, 0];
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > best[1]) best = [i, j - i];
-    i = j;
-  }
-  if (best[1] < 2) return groups.join(':');
-  return `${groups.slice(0, best[0]).join(':')}::${groups.slice(best[0] + best[1]).join(':')}`;
 }
 
 /** The least each kind may take: exec and open records end after the bytes they use. */

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { buildId, definedDynamicSymbols } from './elf-symbols.ts';
 
 export const SSL_SYMBOLS = ['SSL_write', 'SSL_read'] as const;
-/** Hooked where present: the _ex variants (OpenSSL >= 1.1.1; Python calls them), SNI and lifetime. */
-export const SSL_OPTIONAL_SYMBOLS = ['SSL_write_ex', 'SSL_read_ex', 'SSL_ctrl', 'SSL_free'] as const;
+/** Hooked where present: the _ex variants (OpenSSL >= 1.1.1; Python calls them), SNI, lifetime, and the
+ * handshake (whose socket write tells the connection's socket before any data). */
+export const SSL_OPTIONAL_SYMBOLS = ['SSL_write_ex', 'SSL_read_ex', 'SSL_ctrl', 'SSL_free', 'SSL_do_handshake'] as const;
 
 const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
 

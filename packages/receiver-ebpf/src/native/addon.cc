@@ -41,8 +41,9 @@ class Capture : public Napi::ObjectWrap<Capture> {
     return exports;
   }
 
-  // new Capture(objectPath, ringBytes): opens the object, sizes the ring (a power of two, in
-  // bytes) and loads it (the verifier runs here).
+  // new Capture(objectPath, ringBytes, shareWith?, mapNames?): opens the object, sizes the ring (a
+  // power of two, in bytes), makes the named maps the very maps of the loaded Capture `shareWith`
+  // (bpf_map__reuse_fd), and loads it (the verifier runs here).
   explicit Capture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Capture>(info) {
     Napi::Env env = info.Env();
     std::string path = info[0].As<Napi::String>();
@@ -59,6 +60,21 @@ class Capture : public Napi::ObjectWrap<Capture> {
       bpf_object__close(obj_);
       obj_ = nullptr;
       return;
+    }
+    if (info.Length() > 3 && info[2].IsObject()) {
+      Capture* other = Napi::ObjectWrap<Capture>::Unwrap(info[2].As<Napi::Object>());
+      Napi::Array names = info[3].As<Napi::Array>();
+      for (uint32_t i = 0; i < names.Length(); i++) {
+        std::string name = names.Get(i).As<Napi::String>();
+        bpf_map* map = bpf_object__find_map_by_name(obj_, name.c_str());
+        int fd = other->MapFd(env, name.c_str());
+        if (fd < 0 || !map || bpf_map__reuse_fd(map, fd) != 0) {
+          if (!env.IsExceptionPending()) Napi::Error::New(env, "share map " + name + ": " + std::strerror(errno)).ThrowAsJavaScriptException();
+          bpf_object__close(obj_);
+          obj_ = nullptr;
+          return;
+        }
+      }
     }
     if (int err = bpf_object__load(obj_); err != 0) {
       Napi::Error::New(env, "bpf_object__load: " + std::string(std::strerror(-err))).ThrowAsJavaScriptException();
