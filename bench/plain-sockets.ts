@@ -1,10 +1,14 @@
 // Plaintext socket capture cost on everything else (issue 11): 1 GiB of loopback socket I/O in
 // 1 KiB writes on a port that is NOT captured, with and without the collector (ebpf receiver with
 // its default plain ports): the syscall hooks must cost the rest of the machine almost nothing.
-// Prints wall and CPU seconds both ways and the ratio. Needs root. Usage: node bench/plain-sockets.ts [--mib N]
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+// The floor: the same workload under no-op programs on the same hooks (tp_btf/sys_enter and
+// sys_exit, compiled here), which is what any syscall-tracepoint capture pays before doing anything.
+// Prints wall and CPU seconds each way and the ratios. Needs root. Usage: node bench/plain-sockets.ts [--mib N]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openCapture } from '../packages/receiver-ebpf/src/internal/native.ts';
 
 import { callbackExporter } from '@oisp/core/testing';
 import { startPipeline } from '../packages/collector/src/start-pipeline.ts';
@@ -37,6 +41,23 @@ const best = () => [0, 1, 2].map(run).sort((a, b) => a.wall - b.wall)[0];
 const without = best();
 let events = 0;
 const dir = mkdtempSync(`${tmpdir()}/oisp-bench-plain-`);
+
+// The floor: programs that return at once, on the hooks the collector uses.
+const bpf = resolve(import.meta.dirname, '../bpf');
+writeFileSync(join(dir, 'noop.bpf.c'), `#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "oisp_common.bpf.h"
+char LICENSE[] SEC("license") = "GPL";
+SEC("tp_btf/sys_enter") int BPF_PROG(noop_enter, struct pt_regs *regs, long nr) { return 0; }
+SEC("tp_btf/sys_exit") int BPF_PROG(noop_exit, struct pt_regs *regs, long ret) { return 0; }
+`);
+execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-D__TARGET_ARCH_x86', `-I${bpf}/.output`, `-I${bpf}`, '-c', join(dir, 'noop.bpf.c'), '-o', join(dir, 'noop.bpf.o')]);
+const noop = openCapture(1 << 16, join(dir, 'noop.bpf.o'));
+noop.attachAll();
+const floor = best();
+noop.close();
+
 const yaml = `receivers: { ebpf: {} }
 exporters: { count: {} }
 service: { pipelines: { p: { receivers: [ebpf], exporters: [count] } } }
@@ -46,5 +67,8 @@ const withCollector = best();
 await service.shutdown();
 console.log(`${MIB} MiB in 1 KiB sends over loopback, port not captured`);
 console.log(`without collector  ${without.wall.toFixed(2)} s wall  ${without.cpu.toFixed(2)} s cpu`);
+console.log(`no-op hooks        ${floor.wall.toFixed(2)} s wall  ${floor.cpu.toFixed(2)} s cpu   (the floor of syscall tracepoints)`);
 console.log(`with collector     ${withCollector.wall.toFixed(2)} s wall  ${withCollector.cpu.toFixed(2)} s cpu`);
-console.log(`ratio: ${(withCollector.wall / without.wall).toFixed(3)}x wall, ${(withCollector.cpu / without.cpu).toFixed(3)}x cpu (goal: under 1.02x); events seen ${events}`);
+console.log(`ratio to none: ${(withCollector.wall / without.wall).toFixed(3)}x wall, ${(withCollector.cpu / without.cpu).toFixed(3)}x cpu (goal: under 1.02x)`);
+console.log(`floor to none: ${(floor.wall / without.wall).toFixed(3)}x wall, ${(floor.cpu / without.cpu).toFixed(3)}x cpu`);
+console.log(`ratio to the floor: ${(withCollector.wall / floor.wall).toFixed(3)}x wall, ${(withCollector.cpu / floor.cpu).toFixed(3)}x cpu; events seen ${events}`);

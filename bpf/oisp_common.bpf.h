@@ -1,7 +1,10 @@
 /* What every BPF object of the receiver has: its ring buffer of records, the processes never
- * traced (the collector itself), and its loss counters. Each object gets its own copies. */
+ * traced (the collector itself), its loss counters and the `processes` filter — each object its
+ * own copies — and the maps the two objects share (loaded once, reused by the other). */
 #ifndef OISP_COMMON_BPF_H
 #define OISP_COMMON_BPF_H
+
+#include "oisp_records.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
