@@ -198,6 +198,45 @@ service:
     });
   }
 
+  /** A google.protobuf.Struct as Google's gRPC client returns it, as plain JSON. */
+  const plain = (v: Obj): unknown =>
+    v.fields ? Object.fromEntries(Object.entries(v.fields).map(([k, x]) => [k, plain(x as Obj)])) : v.kind === 'structValue' ? plain(v.structValue) : v.kind === 'listValue' ? v.listValue.values.map(plain) : v[v.kind];
+
+  // Google's own gRPC client (google-gax, @grpc/grpc-js over HTTP/2): protobuf messages on h2
+  // streams, cut out by processor-http, read by the Gemini decoder through the official protos.
+  for (const scenario of ['gemini-grpc', 'gemini-grpc-stream']) {
+    it(`${scenario} (Google's gRPC client)`, async () => {
+      const run = await runSdk(scenario);
+      const req = one<AiRequest>(run.events, 'ai.request');
+      const res = one<AiResponse>(run.events, 'ai.response');
+      const streaming = scenario.endsWith('stream');
+      assert.equal(req.data.provider.name, 'gcp.gemini');
+      assert.equal(req.data.model?.id, 'gemini-2.5-flash');
+      assert.equal(req.data.streaming, streaming);
+      assert.deepEqual(req.data.messages?.map((m) => ({ role: m.role, content: m.content })), [
+        ...(run.sent.systemInstruction ? [{ role: 'system', content: run.sent.systemInstruction.parts[0].text }] : []),
+        { role: 'user', content: run.sent.contents[0].parts[0].text },
+      ]);
+      if (run.sent.tools) assert.deepEqual(req.data.tools?.map((t) => t.name), ['get_weather']);
+      // What the client received, message by message: its last says how it ended and what it cost.
+      const chunks: Obj[] = streaming ? run.result.chunks : [run.result];
+      const last = chunks[chunks.length - 1];
+      const parts = chunks.flatMap((c) => c.candidates[0].content.parts);
+      const text = parts.filter((p) => p.data === 'text').map((p) => p.text).join('');
+      const calls = parts.filter((p) => p.data === 'functionCall').map((p) => ({ name: p.functionCall.name, arguments: plain(p.functionCall.args) }));
+      assert.equal(res.data.provider_request_id, last.responseId);
+      assert.equal(res.data.model?.id, last.modelVersion);
+      assert.equal(res.data.choices?.[0].message.content ?? '', text);
+      assert.deepEqual((res.data.tool_calls ?? []).map((t) => ({ name: t.name, arguments: t.arguments })), calls);
+      assert.equal(res.data.finish_reason, calls.length ? 'tool_calls' : 'stop');
+      assert.equal(res.data.usage?.prompt_tokens, last.usageMetadata.promptTokenCount);
+      assert.equal(res.data.usage?.completion_tokens, last.usageMetadata.candidatesTokenCount);
+      assert.equal(res.data.usage?.total_tokens, last.usageMetadata.totalTokenCount);
+      assert.ok(res.data.success);
+      assertToolCallEvents(run, res);
+    });
+  }
+
   for (const scenario of ['cohere-chat', 'cohere-chat-stream']) {
     it(scenario, async () => {
       const run = await runSdk(scenario);

@@ -132,7 +132,8 @@ export class ProvidersProcessor implements Processor {
     let detected: Detected | undefined = this.#detector.detect(req);
     const pathOnly = callContext(req, {}).path;
     let route = detected ? findRoute(detected.api, req.method, pathOnly) : undefined;
-    const body = route || !detected ? jsonBody(req.body) : undefined;
+    // A gRPC call's body is protobuf messages, which its decoder reads from the stream events.
+    const body = req.grpc ? undefined : route || !detected ? jsonBody(req.body) : undefined;
     if (!detected && this.#config.detect_api_shape) {
       const shape = findShapeRoute(req.method, pathOnly);
       if (shape && body?.ok && looksLikeModelCall(body.value)) {
@@ -154,7 +155,7 @@ export class ProvidersProcessor implements Processor {
       this.#count('undecoded_calls', { type: facts.otherType });
     } else {
       facts.api = route.decoder.api;
-      if (!body?.ok) facts.reasons.push(`request body: ${body?.error ?? 'absent'}`);
+      if (!body?.ok && !req.grpc) facts.reasons.push(`request body: ${body?.error ?? 'absent'}`);
       try {
         facts.decoded = route.decoder.decodeRequest(body?.ok ? body.value : undefined, call);
         // A model named only in the path (Gemini, Bedrock) or an Azure deployment.

@@ -2,10 +2,12 @@
 // address of its own (port 443, so SDKs keep their default base URLs), answering each API family in
 // its documented shape. It behaves like a model in an agent loop: a request that offers tools and
 // carries no tool result yet gets a tool call; any other request gets text. Streams are sent event by
-// event, each in its own write, as providers do.
+// event, each in its own write, as providers do. gRPC calls to Google's Generative Language API are
+// answered too (grpc-responder.ts).
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
+import { answerGrpc, isGrpcRequest } from './grpc-responder.ts';
 import { respond, type Reply } from './responders.ts';
 
 export interface MockProvider {
@@ -18,10 +20,14 @@ export interface MockProvider {
 type Req = http2.Http2ServerRequest;
 type Res = http2.Http2ServerResponse;
 
-async function readBody(req: Req): Promise<unknown> {
+async function readRaw(req: Req): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readBody(req: Req): Promise<unknown> {
+  const text = (await readRaw(req)).toString('utf8');
   if (!text) return undefined;
   try {
     return JSON.parse(text);
@@ -46,9 +52,13 @@ export async function startMockProvider(opts: { cert: string; key: string; ip: s
   // HTTP/1.1 and HTTP/2 on one port, chosen by ALPN: most SDKs speak 1.1, the AWS SDK h2 only.
   const server = http2.createSecureServer({ cert: readFileSync(opts.cert), key: readFileSync(opts.key), allowHTTP1: true }, (req, res) => {
     void (async () => {
-      const body = await readBody(req);
       const host = (req.headers.host ?? req.authority ?? '').split(':')[0];
       const url = new URL(req.url ?? '/', `https://${host}`);
+      if (isGrpcRequest(req)) {
+        received.push({ host, path: url.pathname, body: await answerGrpc(req, res, await readRaw(req)) });
+        return;
+      }
+      const body = await readBody(req);
       received.push({ host, path: url.pathname, body });
       await send(res, respond({ host, path: url.pathname, query: url.searchParams, method: req.method ?? 'GET', headers: req.headers, body }));
     })().catch((err) => {

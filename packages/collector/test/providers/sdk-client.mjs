@@ -111,6 +111,30 @@ const scenarios = {
     }
     return { sent: { ...sent, stream: true }, result: { id, text, finishReason: end?.finishReason, usage: end?.usage } };
   },
+  // Google's gRPC client of the Generative Language API (google-gax over @grpc/grpc-js, HTTP/2).
+  async 'gemini-grpc'() {
+    const { v1beta } = await import('@google-ai/generativelanguage');
+    const client = new v1beta.GenerativeServiceClient({ apiKey: KEY });
+    const sent = {
+      model: 'models/gemini-2.5-flash',
+      systemInstruction: { parts: [{ text: 'You are a weather assistant.' }] },
+      contents: [{ role: 'user', parts: [{ text: 'What is the weather in Paris?' }] }],
+      tools: [{ functionDeclarations: [{ name: 'get_weather', description: 'Weather in a city', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] } }] }],
+      generationConfig: { temperature: 0.3 },
+    };
+    const [result] = await client.generateContent(sent);
+    await client.close();
+    return { sent, result };
+  },
+  async 'gemini-grpc-stream'() {
+    const { v1beta } = await import('@google-ai/generativelanguage');
+    const client = new v1beta.GenerativeServiceClient({ apiKey: KEY });
+    const sent = { model: 'models/gemini-2.5-flash', contents: [{ role: 'user', parts: [{ text: 'What is the weather in Paris?' }] }] };
+    const chunks = [];
+    for await (const chunk of client.streamGenerateContent(sent)) chunks.push(chunk);
+    await client.close();
+    return { sent, result: { chunks } };
+  },
   async 'bedrock-converse'() {
     const { BedrockRuntimeClient, ConverseCommand } = await import('@aws-sdk/client-bedrock-runtime');
     const client = new BedrockRuntimeClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIAOISPFAKE0000LIVE', secretAccessKey: 'OISPfakeSecretKey0000000000000000000000' } });

@@ -36,7 +36,8 @@ export async function startSdkHarness(dir: string): Promise<SdkHarness> {
   const mock = await startMockProvider({ cert, key, ip });
   async function runNode(script: string, args: string[]): Promise<{ pid: number; output: Record<string, any> }> {
     const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, process.execPath, script, ...args], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: cert, OISP_TEST_KEY: TEST_KEY },
+      // gRPC clients (@grpc/grpc-js) read their roots from GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, not node's store.
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: cert, GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: cert, OISP_TEST_KEY: TEST_KEY },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

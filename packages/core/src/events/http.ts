@@ -5,7 +5,7 @@ import type { ConnInfo, OispEvent } from '../event.ts';
 /** Header name (lower-case) -> values in order (repeated headers kept). */
 export type HttpHeaders = Record<string, string[]>;
 
-/** One parsed stream event (SSE event, NDJSON line, JSON-array element, WebSocket message). */
+/** One parsed stream event (SSE event, NDJSON line, JSON-array element, WebSocket message, gRPC message). */
 export interface HttpStreamEvent {
   /** RFC 3339 ns timestamp of the chunk that completed this event. */
   ts: string;
@@ -13,10 +13,25 @@ export interface HttpStreamEvent {
   event?: string;
   /** SSE `id:` field. */
   id?: string;
-  /** The event's payload as text (SSE data lines joined with \n; an NDJSON line; a JSON element). */
+  /** The event's payload as text (SSE data lines joined with \n; an NDJSON line; a JSON element);
+   * for a gRPC message, its bytes in base64, decompressed. */
   data: string;
+  /** gRPC: why the message could not be decompressed (`data` then holds it as sent). */
+  error?: string;
   /** For WebSocket messages: which side sent it. */
   direction?: 'egress' | 'ingress';
+}
+
+/** A gRPC call (content-type application/grpc*), as HTTP/2 carries it. */
+export interface GrpcCall {
+  /** From the path /package.Service/Method. */
+  service: string;
+  method: string;
+  /** grpc-encoding of the messages, when not identity. */
+  encoding?: string;
+  /** Responses: grpc-status and grpc-message (percent-decoded), from the trailers or a trailers-only response. */
+  status?: number;
+  message?: string;
 }
 
 export interface HttpBody {
@@ -43,7 +58,9 @@ interface HttpMessageBase {
   headers: HttpHeaders;
   body?: HttpBody;
   /** Parsed stream events when the body is a stream (SSE, NDJSON, JSON array, WebSocket). */
-  stream?: { format: 'sse' | 'ndjson' | 'json_array' | 'websocket'; events: HttpStreamEvent[] };
+  stream?: { format: 'sse' | 'ndjson' | 'json_array' | 'websocket' | 'grpc'; events: HttpStreamEvent[] };
+  /** Set when the message is a gRPC call's. */
+  grpc?: GrpcCall;
   /** RFC 3339 ns of the first and last byte of this message. */
   first_byte_ts: string;
   last_byte_ts: string;

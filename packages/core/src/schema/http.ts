@@ -13,7 +13,7 @@ export const bodySchema = closed(
 );
 
 export const streamEventSchema = closed(
-  { ts: timestamp, event: str, id: str, data: str, direction: enumOf('egress', 'ingress') },
+  { ts: timestamp, event: str, id: str, data: str, error: str, direction: enumOf('egress', 'ingress') },
   ['ts', 'data'],
 );
 
@@ -23,7 +23,8 @@ const messageBase = {
   http_version: str,
   headers: headersSchema,
   body: bodySchema,
-  stream: closed({ format: enumOf('sse', 'ndjson', 'json_array', 'websocket'), events: arrayOf(streamEventSchema) }, ['format', 'events']),
+  stream: closed({ format: enumOf('sse', 'ndjson', 'json_array', 'websocket', 'grpc'), events: arrayOf(streamEventSchema) }, ['format', 'events']),
+  grpc: closed({ service: str, method: str, encoding: str, status: count, message: str }, ['service', 'method']),
   first_byte_ts: timestamp,
   last_byte_ts: timestamp,
   aborted: bool,

@@ -5,6 +5,7 @@ import type { CaptureData, ComponentTelemetry, ConnInfo, HttpHeaders, HttpReques
 import { Http1Parser, type BodyFraming, type MessageHead, type ParserHandler } from './http1-parser.ts';
 import { CLIENT_PREFACE } from './http2-frames.ts';
 import { Http2Session, looksLikeHttp2, type Http2Handler } from './http2-session.ts';
+import { grpcCall } from './grpc-messages.ts';
 import { MessageBuilder, type BuilderLimits } from './message-builder.ts';
 import type { MemoryAccount } from './memory-account.ts';
 import { Reassembler, type ChunkOrigin } from './reassembler.ts';
@@ -386,6 +387,8 @@ export class Connection {
       if (exchange.host !== undefined) data.host = exchange.host;
       message.finishInto(data, aborted, endTs);
       if (unresolvedHeaders) data.headers_unresolved = unresolvedHeaders;
+      const grpc = message.isGrpc ? grpcCall(head.url, head.headers) : undefined;
+      if (grpc) data.grpc = grpc;
       this.#opts.telemetry.add('http_requests');
       this.#opts.emit(deriveEvent(message.first.event, 'http.request', data));
       message.release();
@@ -404,6 +407,8 @@ export class Connection {
     message.finishInto(data, aborted, endTs);
     if (trailers) data.trailers = trailers;
     if (unresolvedHeaders) data.headers_unresolved = unresolvedHeaders;
+    const grpc = message.isGrpc ? grpcCall(exchange.url, head.headers, trailers) : undefined;
+    if (grpc) data.grpc = grpc;
     this.#opts.telemetry.add('http_responses');
     const event = deriveEvent(message.first.event, 'http.response', data);
     if (exchange.requestEmitted) {

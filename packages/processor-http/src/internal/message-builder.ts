@@ -6,6 +6,7 @@ import type { MemoryAccount } from './memory-account.ts';
 import type { ChunkOrigin } from './reassembler.ts';
 import { decodeContent, parseContentEncoding } from './content-decoding.ts';
 import { isTextualType, mediaType, sniffText, utf8Text } from './body-text.ts';
+import { GrpcMessageParser, isGrpc } from './grpc-messages.ts';
 import { JsonArrayParser, NdjsonParser, SseParser, type StreamEventOut, type StreamParser } from './stream-parsers.ts';
 
 export interface BuilderLimits {
@@ -60,7 +61,9 @@ export class MessageBuilder<E> {
     this.#media = mediaType(head.headers['content-type']?.[0]);
     this.#codings = parseContentEncoding(head.headers['content-encoding']);
     this.#maybeJsonArray = false;
-    if (head.kind === 'response') {
+    // gRPC messages flow both ways (client streaming too), each compressed on its own, not the body.
+    if (this.isGrpc) this.#stream = new GrpcMessageParser(head.headers['grpc-encoding']?.[0], limits.maxBodyBytes);
+    else if (head.kind === 'response') {
       if (this.#media === 'text/event-stream') this.#stream = new SseParser();
       else if (NDJSON_TYPES.has(this.#media)) this.#stream = new NdjsonParser();
       else if (streamedFraming && (this.#media === 'application/json' || this.#media.endsWith('+json'))) this.#maybeJsonArray = true;
@@ -69,6 +72,10 @@ export class MessageBuilder<E> {
 
   get heldBytes(): number {
     return this.#held;
+  }
+
+  get isGrpc(): boolean {
+    return isGrpc(this.#media);
   }
 
   body(bytes: Uint8Array, origin: ChunkOrigin<E>): void {
@@ -199,7 +206,7 @@ export class MessageBuilder<E> {
 
   #addEvent(ev: StreamEventOut, ts: string): void {
     // The text plus what an event object and its timestamp cost besides.
-    const size = EVENT_OVERHEAD + ev.data.length + (ev.event?.length ?? 0) + (ev.id?.length ?? 0);
+    const size = EVENT_OVERHEAD + ev.data.length + (ev.event?.length ?? 0) + (ev.id?.length ?? 0) + (ev.error?.length ?? 0);
     if (!this.#limits.memory.reserve(size)) {
       this.#truncated = true;
       this.#limits.onMemoryLimit?.();
@@ -209,6 +216,7 @@ export class MessageBuilder<E> {
     const out: HttpStreamEvent = { ts, data: ev.data };
     if (ev.event !== undefined) out.event = ev.event;
     if (ev.id !== undefined) out.id = ev.id;
+    if (ev.error !== undefined) out.error = ev.error;
     this.#events.push(out);
   }
 

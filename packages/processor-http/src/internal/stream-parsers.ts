@@ -9,10 +9,11 @@ export interface StreamEventOut {
   event?: string;
   id?: string;
   data: string;
+  error?: string;
 }
 
 export interface StreamParser {
-  readonly format: 'sse' | 'ndjson' | 'json_array';
+  readonly format: 'sse' | 'ndjson' | 'json_array' | 'grpc';
   /** Feed bytes; returns the events they completed. */
   push(bytes: Uint8Array): StreamEventOut[];
   /** End of body: events still pending (a last NDJSON line without newline). */

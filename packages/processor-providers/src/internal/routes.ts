@@ -9,6 +9,7 @@ import { bedrockInvoke } from './decoders/bedrock-invoke.ts';
 import { cohereChat } from './decoders/cohere-chat.ts';
 import { ollama } from './decoders/ollama.ts';
 import { gemini, geminiEmbed } from './decoders/gemini.ts';
+import { geminiGrpc } from './decoders/gemini-grpc.ts';
 import { openaiChat } from './decoders/openai-chat.ts';
 import { openaiCompletions } from './decoders/openai-completions.ts';
 import { openaiEmbeddings } from './decoders/openai-embeddings.ts';
@@ -30,6 +31,8 @@ const STYLE_ROUTES: Record<ApiStyle, Route[]> = {
   // Gemini API: /v1beta/models/{model}:{method}; Vertex: /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:{method}
   gemini: [
     { method: 'POST', hint: 'enerateContent', path: /^\/v1[a-z0-9]*\/(?:projects\/[^/]+\/locations\/[^/]+\/publishers\/[^/]+\/)?models\/(?<model>[^/:]+):(?<method>generateContent|streamGenerateContent)$/, decoder: gemini },
+    // The same API over gRPC: /google.ai.generativelanguage.{version}.GenerativeService/{Method}
+    { method: 'POST', hint: 'GenerativeService/', path: /^\/google\.ai\.generativelanguage\.(?<version>v1[a-z0-9]*)\.GenerativeService\/(?<method>GenerateContent|StreamGenerateContent)$/, decoder: geminiGrpc },
     { method: 'POST', hint: 'mbedContent', path: /^\/v1[a-z0-9]*\/(?:projects\/[^/]+\/locations\/[^/]+\/publishers\/[^/]+\/)?models\/(?<model>[^/:]+):(?<method>embedContent|batchEmbedContents)$/, decoder: geminiEmbed },
   ],
   // The model id is URL-encoded (it may be an ARN or an inference profile).
