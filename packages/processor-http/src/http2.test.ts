@@ -170,5 +170,32 @@ describe('HTTP/2', () => {
     assert.equal(three.data.body?.text?.length, 20_000, 'the next stream decodes whole');
     assert.ok(settings.telemetry.counter('bytes_lost') === 100);
   });
+  it('bad input: a second response on a stream whose request is still arriving lets go of the first, counted', async () => {
+    const frame = (type: number, flags: number, stream: number, payload: number[]) => {
+      const b = Buffer.alloc(9 + payload.length);
+      b.writeUIntBE(payload.length, 0, 3);
+      b[3] = type;
+      b[4] = flags;
+      b.writeUInt32BE(stream, 5);
+      Buffer.from(payload).copy(b, 9);
+      return b;
+    };
+    const HEADERS = 1;
+    const END_STREAM = 1;
+    const END_HEADERS = 4;
+    const script = new CaptureScript(testConn('h2bad'));
+    // POST / (static table entries only), its body never ends; then two responses on stream 1.
+    script.chunk('egress', Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frame(4, 0, 0, []), frame(HEADERS, END_HEADERS, 1, [0x83, 0x84, 0x87])]));
+    script.chunk('ingress', Buffer.concat([frame(4, 0, 0, []), frame(HEADERS, END_HEADERS | END_STREAM, 1, [0x88])]));
+    script.chunk('ingress', frame(HEADERS, END_HEADERS | END_STREAM, 1, [0x88]));
+    const settings = createTestSettings('http');
+    const p = new HttpProcessor(settings, createDefaultConfig(), new SinkConsumer());
+    await p.start();
+    await p.consume(script.events);
+    assert.equal(p.bufferedBytes, p.heldBytesByConnections(), 'the account matches what the connection holds');
+    assert.equal(settings.telemetry.counts().dropped.response_superseded, 1);
+    await p.shutdown();
+    assert.equal(p.bufferedBytes, 0, 'everything released');
+  });
 });
 

@@ -416,6 +416,12 @@ export class Connection {
       message.release();
       this.#retire(exchange);
     } else {
+      if (exchange.heldMessage) {
+        // Bad input: a second response to a request still arriving (HTTP/2 headers on a stream
+        // whose response had ended). The first is let go and counted, not leaked.
+        exchange.heldMessage.release();
+        this.#opts.telemetry.dropped('response_superseded');
+      }
       exchange.heldResponse = event;
       exchange.heldMessage = message;
     }

@@ -54,7 +54,7 @@ export async function recordH2(handler: (stream: http2.ServerHttp2Stream, header
 }
 
 /** One request on the client; resolves with the response status, headers, body and trailers. */
-export function h2Request(client: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body?: string): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: string; trailers?: http2.IncomingHttpHeaders; reset?: boolean }> {
+export function h2Request(client: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body?: string | Buffer): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: string; trailers?: http2.IncomingHttpHeaders; reset?: boolean }> {
   return new Promise((resolve, reject) => {
     const req = client.request(headers, { endStream: body === undefined });
     let status = 0;
