@@ -1,6 +1,8 @@
 // bench/http.ts: the http processor on a recorded mix of capture events built in memory —
-// small JSON exchanges, long SSE streams (OpenAI chat.completion.chunk), large gzip bodies —
-// beside the floor: JSON.parse of the same bodies from one pre-built buffer, in the same run.
+// small JSON exchanges, long SSE streams (OpenAI chat.completion.chunk), large gzip bodies, HTTP/2
+// (JSON calls, and gRPC unary calls, 50 concurrent streams a connection, recorded from node's http2)
+// — beside the floor: JSON.parse of the same bodies from one pre-built buffer (for gRPC, base64 of
+// the messages, what the processor must at least produce), in the same run.
 // Run: node bench/http.ts [scale]   (scale 1 = ~130 MB of capture data)
 import zlib from 'node:zlib';
 import type { OispEvent } from '@oisp/core';
@@ -8,15 +10,19 @@ import { createTestSettings } from '@oisp/core/testing';
 import { createDefaultConfig } from '../packages/processor-http/src/config.ts';
 import { HttpProcessor } from '../packages/processor-http/src/http-processor.ts';
 import { CaptureScript, testConn } from '../packages/processor-http/src/internal/capture-script.ts';
+import { h2Request, recordH2, type Recorded } from '../packages/processor-http/src/internal/h2-recording.ts';
 
 const scale = Number(process.argv[2] ?? 1);
 const SMALL_EXCHANGES = Math.round(20_000 * scale);
 const SSE_STREAMS = Math.round(200 * scale);
 const SSE_EVENTS = 500;
 const GZIP_BODIES = Math.round(40 * scale);
+const H2_CONNECTIONS = Math.round(200 * scale);
 
 interface Part {
   name: string;
+  /** What the floor does with each body: JSON.parse, or base64 (gRPC's binary messages). */
+  floor?: 'json' | 'base64';
   events: OispEvent[];
   /** Every JSON body (request, response, each SSE data line), decoded, for the floor. */
   bodies: string[];
@@ -26,8 +32,8 @@ const parts: Part[] = [];
 let events: OispEvent[] = [];
 let bodies: string[] = [];
 let exchanges = 0;
-function endPart(name: string): void {
-  parts.push({ name, events, bodies, exchanges });
+function endPart(name: string, floor: Part['floor'] = 'json'): void {
+  parts.push({ name, floor, events, bodies, exchanges });
   events = [];
   bodies = [];
   exchanges = 0;
@@ -93,11 +99,68 @@ for (let n = 0; n < GZIP_BODIES; n++) {
 }
 
 endPart('gzip bodies');
+
+// HTTP/2: one real connection recorded (50 concurrent streams), replayed as many connections.
+function replay(recorded: Recorded[], perConnection: string[], streams: number): void {
+  for (let c = 0; c < H2_CONNECTIONS; c++) {
+    const s = script();
+    for (const r of recorded) s.chunk(r.direction, r.bytes);
+    s.close();
+    events.push(...s.events);
+    bodies.push(...perConnection);
+    exchanges += streams;
+  }
+}
+
+{
+  const jsonBodies: string[] = [];
+  const h2 = await recordH2((stream) => {
+    let body = '';
+    stream.on('data', (d) => (body += d));
+    stream.on('end', () => {
+      const res = JSON.stringify({ id: `chatcmpl-${JSON.parse(body).n}`, object: 'chat.completion', model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, message: { role: 'assistant', content: 'The answer is 4. '.repeat(12) }, finish_reason: 'stop' }], usage: { prompt_tokens: 31, completion_tokens: 60, total_tokens: 91 } });
+      jsonBodies.push(body, res);
+      stream.respond({ ':status': 200, 'content-type': 'application/json' });
+      stream.end(res);
+    });
+  });
+  const headers = { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'api.openai.com', 'content-type': 'application/json', authorization: 'Bearer sk-XXXX' };
+  await Promise.all(Array.from({ length: 50 }, (_, n) => h2Request(h2.client, headers, JSON.stringify({ model: 'gpt-4o-mini', n, messages: [{ role: 'user', content: `Question number ${n}: explain briefly.` }] }))));
+  await h2.close();
+  replay(h2.chunks, jsonBodies, 50);
+}
+endPart('HTTP/2 JSON');
+
+{
+  const messages: string[] = [];
+  const grpcFrame = (m: Buffer) => {
+    const head = Buffer.alloc(5);
+    head.writeUInt32BE(m.length, 1);
+    return Buffer.concat([head, m]);
+  };
+  const h2 = await recordH2((stream) => {
+    const parts: Buffer[] = [];
+    stream.on('data', (d: Buffer) => parts.push(d));
+    stream.on('end', () => {
+      const reply = Buffer.alloc(2000, Buffer.concat(parts).subarray(5, 6));
+      messages.push(Buffer.concat(parts).subarray(5).toString('base64'), reply.toString('base64'));
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(grpcFrame(reply));
+    });
+  });
+  const headers = { ':method': 'POST', ':path': '/google.ai.generativelanguage.v1beta.GenerativeService/GenerateContent', ':authority': 'generativelanguage.googleapis.com', 'content-type': 'application/grpc', te: 'trailers' };
+  await Promise.all(Array.from({ length: 50 }, (_, n) => h2Request(h2.client, headers, grpcFrame(Buffer.alloc(500 + n, n)))));
+  await h2.close();
+  replay(h2.chunks, messages, 50);
+}
+endPart('gRPC', 'base64');
+
 parts.push({
-  name: 'whole mix',
-  events: parts.flatMap((p) => p.events),
-  bodies: parts.flatMap((p) => p.bodies),
-  exchanges: parts.reduce((n, p) => n + p.exchanges, 0),
+  name: 'whole mix (HTTP/1.1 parts)',
+  events: parts.filter((p) => p.floor === 'json' && !p.name.startsWith('HTTP/2')).flatMap((p) => p.events),
+  bodies: parts.filter((p) => p.floor === 'json' && !p.name.startsWith('HTTP/2')).flatMap((p) => p.bodies),
+  exchanges: parts.filter((p) => p.floor === 'json' && !p.name.startsWith('HTTP/2')).reduce((n, p) => n + p.exchanges, 0),
 });
 
 const BATCH = 256;
@@ -126,11 +189,14 @@ function runProcessor(part: Part): Run {
   });
 }
 
-// The floor: the same bodies, one pre-built buffer, decode + JSON.parse each.
-function runFloor(buffer: Buffer, offsets: number[]): Run {
+// The floor: the same bodies, one pre-built buffer, decode + JSON.parse each (gRPC: base64 each).
+function runFloor(buffer: Buffer, offsets: number[], floor: Part['floor']): Run {
   return timed(() => {
     let parsed = 0;
-    for (let i = 0; i + 1 < offsets.length; i++) if (JSON.parse(buffer.toString('utf8', offsets[i], offsets[i + 1])) !== undefined) parsed++;
+    for (let i = 0; i + 1 < offsets.length; i++) {
+      if (floor === 'base64') parsed += buffer.subarray(offsets[i], offsets[i + 1]).toString('base64').length > 0 ? 1 : 0;
+      else if (JSON.parse(buffer.toString('utf8', offsets[i], offsets[i + 1])) !== undefined) parsed++;
+    }
     return parsed;
   });
 }
@@ -138,18 +204,21 @@ function runFloor(buffer: Buffer, offsets: number[]): Run {
 const best = (runs: Run[]) => runs.sort((a, b) => a.seconds - b.seconds)[0];
 for (const part of parts) {
   const wireBytes = part.events.reduce((n, e) => n + (e.event_type === 'capture.data' ? e.data.data.length : 0), 0);
-  const floorBuffer = Buffer.from(part.bodies.join(''));
+  // gRPC bodies are the messages' bytes (kept base64 in `bodies`).
+  const raw = part.bodies.map((b) => (part.floor === 'base64' ? Buffer.from(b, 'base64') : Buffer.from(b)));
+  const floorBuffer = Buffer.concat(raw);
   const offsets: number[] = [0];
-  for (const b of part.bodies) offsets.push(offsets[offsets.length - 1] + Buffer.byteLength(b));
+  for (const b of raw) offsets.push(offsets[offsets.length - 1] + b.length);
   // Warm up both, then take the best of 5 runs each (this machine is shared: the best run is the least disturbed).
   runProcessor(part);
-  runFloor(floorBuffer, offsets);
+  runFloor(floorBuffer, offsets, part.floor);
   const p = best(Array.from({ length: 5 }, () => runProcessor(part)));
-  const f = best(Array.from({ length: 5 }, () => runFloor(floorBuffer, offsets)));
+  const f = best(Array.from({ length: 5 }, () => runFloor(floorBuffer, offsets, part.floor)));
   if (p.out !== part.exchanges * 2) throw new Error(`${part.name}: expected ${part.exchanges * 2} http events, got ${p.out}`);
   if (f.out !== part.bodies.length) throw new Error('floor did not parse every body');
-  console.log(`${part.name}: ${part.events.length} capture events, ${(wireBytes / 1e6).toFixed(1)} MB wire, ${part.exchanges} exchanges, ${(floorBuffer.length / 1e6).toFixed(1)} MB of JSON bodies`);
+  const what = part.floor === 'base64' ? 'gRPC messages' : 'JSON bodies';
+  console.log(`${part.name}: ${part.events.length} capture events, ${(wireBytes / 1e6).toFixed(1)} MB wire, ${part.exchanges} exchanges, ${(floorBuffer.length / 1e6).toFixed(1)} MB of ${what}`);
   console.log(`  http processor: ${p.seconds.toFixed(3)} s wall, ${p.cpu.toFixed(3)} s CPU, ${(wireBytes / 1e6 / p.seconds).toFixed(1)} MB/s, ${Math.round(part.exchanges / p.seconds)} exchanges/s`);
-  console.log(`  floor (JSON.parse of the bodies): ${f.seconds.toFixed(3)} s wall, ${f.cpu.toFixed(3)} s CPU, ${(floorBuffer.length / 1e6 / f.seconds).toFixed(1)} MB/s`);
-  console.log(`  ratio processor/floor: ${(p.seconds / f.seconds).toFixed(2)}x${part.name === 'whole mix' ? ' (goal <= 2x)' : ''}`);
+  console.log(`  floor (${part.floor === 'base64' ? 'base64 of the messages' : 'JSON.parse of the bodies'}): ${f.seconds.toFixed(3)} s wall, ${f.cpu.toFixed(3)} s CPU, ${(floorBuffer.length / 1e6 / f.seconds).toFixed(1)} MB/s`);
+  console.log(`  ratio processor/floor: ${(p.seconds / f.seconds).toFixed(2)}x${part.name.startsWith('whole mix') ? ' (goal <= 2x)' : ''}`);
 }
