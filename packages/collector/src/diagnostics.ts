@@ -9,7 +9,7 @@ export function diagnosticCommands(program: Command, run: CliRun): void {
     .command('check')
     .description('check that this host can capture: kernel, BTF, privileges, the BPF programs, TLS libraries (exit 1 on any FAIL)')
     .action(() => {
-      const lines = checkHost({ btfPath: process.env.OISP_CHECK_BTF_PATH });
+      const lines = checkHost({ btfPath: process.env.OISP_CHECK_BTF_PATH, tracefsPath: process.env.OISP_CHECK_TRACEFS_PATH });
       for (const l of lines) process.stdout.write(`${l.status.padEnd(4)}  ${l.what}: ${l.detail}\n`);
       run.exitCode = lines.some((l) => l.status === 'FAIL') ? 1 : 0;
     });

@@ -17,8 +17,15 @@ describe('oisp-collector check / targets', { skip }, () => {
     const r = spawnSync(process.execPath, [bin, 'check'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const lines = r.stdout.trim().split('\n');
-    assert.deepEqual(lines.map((l) => l.split(/\s+/)[0]), ['OK', 'OK', 'OK', 'OK', 'OK', 'OK'], r.stdout);
+    assert.deepEqual(lines.map((l) => l.split(/\s+/)[0]), ['OK', 'OK', 'OK', 'OK', 'OK', 'OK', 'OK'], r.stdout);
     assert.match(r.stdout, /sys\.bpf\.o loads and attaches/);
+  });
+
+  it('check: without tracefs everything still works — the line says it is not required, exit 0', () => {
+    const r = spawnSync(process.execPath, [bin, 'check'], { encoding: 'utf8', env: { ...process.env, OISP_CHECK_TRACEFS_PATH: '/nonexistent/tracing' } });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^OK +tracefs: \/nonexistent\/tracing not mounted: not required/m);
+    assert.match(r.stdout, /sys\.bpf\.o loads and attaches/, 'the programs load and attach without it');
   });
 
   it('check: a missing BTF is a FAIL that says what to do, the rest not tried, exit 1', () => {

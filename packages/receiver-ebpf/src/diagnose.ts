@@ -16,6 +16,8 @@ export interface CheckLine {
 export interface CheckOptions {
   /** Where the kernel's BTF is (a test points it elsewhere to see the FAIL). */
   btfPath?: string;
+  /** Where tracefs would be mounted (a test points it elsewhere). */
+  tracefsPath?: string;
   kernelRelease?: string;
 }
 
@@ -39,6 +41,12 @@ export function checkHost(opts: CheckOptions = {}): CheckLine[] {
   out.push(existsSync(btf)
     ? { status: 'OK', what: 'BTF', detail: btf }
     : { status: 'FAIL', what: 'BTF', detail: `${btf} is missing: the kernel must be built with CONFIG_DEBUG_INFO_BTF=y (most distribution kernels are)` });
+  // Tracepoints by name need tracefs; this collector attaches BTF tracepoints (tp_btf) and uprobes
+  // by address, so tracefs is reported for the operator's sake and never required.
+  const tracefs = opts.tracefsPath ?? '/sys/kernel/tracing';
+  out.push(existsSync(`${tracefs}/events`)
+    ? { status: 'OK', what: 'tracefs', detail: `${tracefs} mounted (not required)` }
+    : { status: 'OK', what: 'tracefs', detail: `${tracefs} not mounted: not required (BTF tracepoints and uprobes do not use it)` });
   const caps = capabilities();
   const has = (bit: number) => (caps & (1n << BigInt(bit))) !== 0n;
   const root = process.getuid?.() === 0;
