@@ -1,4 +1,4 @@
-// The addon and the BPF object, built by `npm run build` (make -C bpf && node-gyp rebuild).
+// The addon and the BPF objects, built by `npm run build` (make -C bpf && node-gyp rebuild).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -19,17 +19,23 @@ export interface NativeCapture {
   close(): void;
 }
 
+// Installed from npm (scripts/pack.ts), the addon and the BPF objects ship prebuilt beside the bundle
+// (dist/../prebuilt); in a clone they are where the build leaves them.
+const prebuiltDir = resolve(import.meta.dirname, '../prebuilt');
+const prebuilt = existsSync(resolve(prebuiltDir, 'oisp_ebpf.node'));
 const packageDir = resolve(import.meta.dirname, '../..');
-export const ADDON_PATH = resolve(packageDir, 'build/Release/oisp_ebpf.node');
-export const BPF_OBJECT_PATH = resolve(packageDir, '../../bpf/.output/ssl.bpf.o');
+export const ADDON_PATH = prebuilt ? resolve(prebuiltDir, 'oisp_ebpf.node') : resolve(packageDir, 'build/Release/oisp_ebpf.node');
+export const BPF_OBJECT_PATH = prebuilt ? resolve(prebuiltDir, 'ssl.bpf.o') : resolve(packageDir, '../../bpf/.output/ssl.bpf.o');
 /** Process, file and network events (bpf/sys.bpf.c): its own object, its own ring. */
-export const SYS_OBJECT_PATH = resolve(packageDir, '../../bpf/.output/sys.bpf.o');
+export const SYS_OBJECT_PATH = prebuilt ? resolve(prebuiltDir, 'sys.bpf.o') : resolve(packageDir, '../../bpf/.output/sys.bpf.o');
 
 /** Loads a BPF object with a ring of `ringBytes` (a power of two, >= the page size); the maps named in
  * `share.maps` are the very maps of the already loaded `share.with`. */
 export function openCapture(ringBytes: number, objectPath = BPF_OBJECT_PATH, share?: { with: NativeCapture; maps: string[] }): NativeCapture {
   for (const [path, what] of [[ADDON_PATH, 'native addon'], [objectPath, 'BPF object']]) {
-    if (!existsSync(path)) throw new Error(`ebpf: the ${what} is not built (${path}); run ./dev setup (or npm run build -w @oisp/receiver-ebpf)`);
+    if (!existsSync(path)) throw new Error(prebuilt
+      ? `ebpf: the ${what} shipped with this package is missing (${path}); reinstall oisp-collector`
+      : `ebpf: the ${what} is not built (${path}); run ./dev setup (or npm run build -w @oisp/receiver-ebpf)`);
   }
   let addon: { Capture: new (objectPath: string, ringBytes: number, shareWith?: NativeCapture, maps?: string[]) => NativeCapture };
   try {
