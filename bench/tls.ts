@@ -1,20 +1,24 @@
 // TLS capture cost (issue 3): a node client makes N HTTPS requests (1 KiB up, 16 KiB down,
-// keep-alive) to a local server, three ways in one run:
+// keep-alive) to a local server, four ways in one run:
 //   none       no probes
-//   floor      no-op uprobes on the same symbols (bpftrace), the least any uprobe sensor can cost
-//   collector  the ebpf receiver -> http processor through the real Service, events counted
+//   floor      no-op uprobes on the same symbols, the least any uprobe sensor can cost
+//   tls only   the ebpf receiver without system events -> http processor, through the real Service
+//   collector  the same with the receiver's defaults (system events on)
 // Prints the client's wall and CPU seconds, the collector's own CPU seconds, and the ratios of added
-// time against the floor's. Needs root. Usage: node bench/tls.ts [--requests N]
-import { spawn } from 'node:child_process';
+// time and CPU against the floor's. Needs root and clang. Usage: node bench/tls.ts [--requests N]
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createLogger, loadConfig, Registry, Service } from '@oisp/core';
 import { callbackExporter } from '@oisp/core/testing';
 import { builtinFactories } from '../packages/collector/src/components.ts';
 import { makeTestCert } from '@oisp/core/testing';
+import { TLS_PROBES } from '../packages/receiver-ebpf/src/ebpf-receiver.ts';
+import { openCapture } from '../packages/receiver-ebpf/src/internal/native.ts';
+import { definedDynamicSymbols } from '../packages/receiver-ebpf/src/internal/elf-symbols.ts';
 
 const arg = process.argv.indexOf('--requests');
 const REQUESTS = arg > 0 ? Number(process.argv[arg + 1]) : 20_000;
@@ -48,46 +52,62 @@ async function client(): Promise<{ wall: number; cpu: number }> {
   return JSON.parse(line);
 }
 
-const results: Record<string, { wall: number; cpu: number; collectorCpu?: number; note?: string }> = {};
+const results: Record<string, { wall: number; cpu: number; collectorCpu?: number; events?: number }> = {};
 results.none = await client();
 
-const bpftrace = ['/usr/bin/bpftrace', '/usr/sbin/bpftrace'].find(existsSync);
-if (bpftrace) {
-  const libssl = '/usr/lib/x86_64-linux-gnu/libssl.so.3';
-  const node = process.execPath;
-  const probes = [node, libssl].flatMap((f) => ['SSL_write', 'SSL_read'].flatMap((s) => [`uprobe:${f}:${s}`, `uretprobe:${f}:${s}`]));
-  const prog = join(dir, 'noop.bt');
-  writeFileSync(prog, `${probes.join(',\n')} { }\n`);
-  const bt = spawn(bpftrace, [prog], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await once(createInterface({ input: bt.stdout! }), 'line'); // "Attaching N probes..."
-  await new Promise((r) => setTimeout(r, 1000));
-  results.floor = await client();
-  bt.kill('SIGINT');
-  await once(bt, 'exit');
-} else {
-  results.floor = { wall: NaN, cpu: NaN, note: 'bpftrace not installed (apt-get install bpftrace)' };
+// The floor: programs that return at once, attached through our own addon (no tracefs, no
+// bpftrace) at every symbol and return the collector hooks, in the files the client and server run.
+const bpf = resolve(import.meta.dirname, '../bpf');
+writeFileSync(join(dir, 'noop.bpf.c'), `#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "oisp_common.bpf.h"
+char LICENSE[] SEC("license") = "GPL";
+SEC("uprobe") int noop_enter(struct pt_regs *ctx) { return 0; }
+SEC("uretprobe") int noop_exit(struct pt_regs *ctx) { return 0; }
+`);
+execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-D__TARGET_ARCH_x86', `-I${bpf}/.output`, `-I${bpf}`, '-c', join(dir, 'noop.bpf.c'), '-o', join(dir, 'noop.bpf.o')]);
+const noop = openCapture(1 << 16, join(dir, 'noop.bpf.o'));
+let noopHooks = 0;
+for (const file of [process.execPath, '/usr/lib/x86_64-linux-gnu/libssl.so.3'].filter(existsSync)) {
+  const symbols = definedDynamicSymbols(file, TLS_PROBES.map((p) => p.symbol));
+  for (const p of TLS_PROBES.filter((p) => symbols.has(p.symbol))) {
+    noop.attachUprobe(p.retprobe ? 'noop_exit' : 'noop_enter', file, p.symbol, p.retprobe, -1);
+    noopHooks++;
+  }
 }
+results.floor = await client();
+noop.close();
 
-let events = 0;
-const registry = new Registry(builtinFactories());
-// An exporter that only counts: the bench measures capture and decoding, not disk writes.
-registry.add(callbackExporter('count', (batch) => void (events += batch.length)));
-const yaml = `receivers: { ebpf: {} }\nprocessors: { http: {} }\nexporters: { count: {} }\nservice: { pipelines: { p: { receivers: [ebpf], processors: [http], exporters: [count] } } }\n`;
-const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
-const service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'bench', version: '0' }, configDir: dir });
-await service.start();
-const cpu0 = process.cpuUsage();
-results.collector = await client();
-await new Promise((r) => setTimeout(r, 500));
-const cpu1 = process.cpuUsage(cpu0);
-await service.shutdown();
-results.collector.collectorCpu = (cpu1.user + cpu1.system) / 1e6;
+/** The client under the collector: the ebpf receiver (with `receiver` config) -> http, events counted. */
+async function underCollector(receiver: string): Promise<{ wall: number; cpu: number; collectorCpu: number; events: number }> {
+  let events = 0;
+  const registry = new Registry(builtinFactories());
+  // An exporter that only counts: the bench measures capture and decoding, not disk writes.
+  registry.add(callbackExporter('count', (batch) => void (events += batch.length)));
+  const yaml = `receivers: { ebpf: ${receiver} }\nprocessors: { http: {} }\nexporters: { count: {} }\nservice: { pipelines: { p: { receivers: [ebpf], processors: [http], exporters: [count] } } }\n`;
+  const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
+  const service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'bench', version: '0' }, configDir: dir });
+  await service.start();
+  const cpu0 = process.cpuUsage();
+  const r = await client();
+  await new Promise((ok) => setTimeout(ok, 500));
+  const cpu = process.cpuUsage(cpu0);
+  const summary = await service.shutdown();
+  console.log(service.formatSummary(summary));
+  return { ...r, collectorCpu: (cpu.user + cpu.system) / 1e6, events };
+}
+results['tls only'] = await underCollector('{ system_events: false }');
+results.collector = await underCollector('{}');
 server.kill();
 
-console.log(`tls: ${REQUESTS} HTTPS requests, 1 KiB up / 16 KiB down, keep-alive, node ${process.version}`);
+console.log(`tls: ${REQUESTS} HTTPS requests, 1 KiB up / 16 KiB down, keep-alive, node ${process.version}; floor: ${noopHooks} no-op uprobes`);
 for (const [name, r] of Object.entries(results)) {
-  console.log(`${name.padEnd(10)} client wall ${r.wall.toFixed(2)} s  client CPU ${r.cpu.toFixed(2)} s${r.collectorCpu !== undefined ? `  collector CPU ${r.collectorCpu.toFixed(2)} s` : ''}${r.note ? `  (${r.note})` : ''}`);
+  console.log(`${name.padEnd(10)} client wall ${r.wall.toFixed(2)} s  client CPU ${r.cpu.toFixed(2)} s${r.collectorCpu !== undefined ? `  collector CPU ${r.collectorCpu.toFixed(2)} s  http events ${r.events} of ${REQUESTS * 2}` : ''}`);
 }
 const added = (r: { wall: number }) => r.wall - results.none.wall;
-console.log(`added wall time: floor +${added(results.floor).toFixed(2)} s, collector +${added(results.collector).toFixed(2)} s, ratio collector/floor ${(added(results.collector) / added(results.floor)).toFixed(2)}x`);
-console.log(`http events exported: ${events} (expected ${REQUESTS * 2}: a request and a response per call)`);
+const addedCpu = (r: { cpu: number; collectorCpu?: number }) => r.cpu + (r.collectorCpu ?? 0) - results.none.cpu;
+for (const name of ['tls only', 'collector']) {
+  const r = results[name];
+  console.log(`${name}: added wall +${added(r).toFixed(2)} s (floor +${added(results.floor).toFixed(2)} s, ${(added(r) / added(results.floor)).toFixed(2)}x); added CPU, client and collector, +${addedCpu(r).toFixed(2)} s (floor +${addedCpu(results.floor).toFixed(2)} s, ${(addedCpu(r) / addedCpu(results.floor)).toFixed(2)}x)`);
+}
