@@ -4,23 +4,34 @@
 #include <napi.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace {
 
-// Batches hand to JS at most this many bytes at a time; the TSFN queue holds at most kQueue
-// batches. When JS falls behind, the poll thread blocks, the ring fills and the kernel counts drops.
+// A batch is handed to JS when JS is free for it, or when it reaches this many bytes; the TSFN
+// queue holds at most kQueue batches. When JS falls behind that far, the poll thread blocks, the
+// ring fills and the kernel counts drops.
 constexpr size_t kBatchBytes = 1 << 20;
 constexpr size_t kQueue = 64;
 
+// Payload records do not wake the poll thread until the ring is an eighth full
+// (oisp_common.bpf.h, payload_wakeup): it looks this often on its own.
+constexpr int kReadEveryMs = 10;
+
 struct Batch {
   std::vector<uint8_t> bytes;
+  // Batches JS has not finished with; shared, since the last batch may be finalized after its
+  // Capture is gone.
+  std::shared_ptr<std::atomic<int>> in_flight;
 };
 
 class Capture : public Napi::ObjectWrap<Capture> {
@@ -76,7 +87,14 @@ class Capture : public Napi::ObjectWrap<Capture> {
         }
       }
     }
-    if (int err = bpf_object__load(obj_); err != 0) {
+    // The verifier gives up with EAGAIN when a signal is pending, and a profiler's SIGPROF (node
+    // --cpu-prof) arrives faster than libbpf's retries: hold signals until the load is done.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int err = bpf_object__load(obj_);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (err != 0) {
       Napi::Error::New(env, "bpf_object__load: " + std::string(std::strerror(-err))).ThrowAsJavaScriptException();
       bpf_object__close(obj_);
       obj_ = nullptr;
@@ -93,7 +111,7 @@ class Capture : public Napi::ObjectWrap<Capture> {
     const uint8_t* p = reinterpret_cast<const uint8_t*>(&len);
     out.insert(out.end(), p, p + sizeof(len));
     out.insert(out.end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
-    return out.size() >= kBatchBytes ? 1 : 0;  // a positive return ends this poll: hand the batch on
+    return 0;  // libbpf stops only on a negative return; a batch may pass kBatchBytes by one ring's worth
   }
 
   int MapFd(Napi::Env env, const char* name) {
@@ -211,19 +229,32 @@ class Capture : public Napi::ObjectWrap<Capture> {
 
   void Poll() {
     auto deliver = [](Napi::Env env, Napi::Function fn, Batch* batch) {
-      if (env != nullptr && fn != nullptr) {
-        fn.Call({Napi::Buffer<uint8_t>::Copy(env, batch->bytes.data(), batch->bytes.size())});
+      std::shared_ptr<std::atomic<int>> in_flight = batch->in_flight;
+      if (env == nullptr || fn == nullptr) {
+        delete batch;
+      } else {
+        // The batch's bytes become the Buffer's, not copied; the finalizer frees them when JS lets
+        // go (NewOrCopy copies and finalizes at once where external buffers are not allowed).
+        fn.Call({Napi::Buffer<uint8_t>::NewOrCopy(env, batch->bytes.data(), batch->bytes.size(),
+                                                  [](Napi::Env, uint8_t*, Batch* b) { delete b; }, batch)});
       }
-      delete batch;
+      in_flight->fetch_sub(1);
     };
     while (running_) {
-      int n = ring_buffer__poll(rb_, 100);
+      // Woken by a record that asks for it, or by the clock; then everything the ring holds.
+      int n = ring_buffer__poll(rb_, kReadEveryMs);
+      if (n >= 0) n = ring_buffer__consume(rb_);
       if (n < 0 && n != -EINTR) break;
-      if (!pending_.empty()) {
-        auto* batch = new Batch{std::move(pending_)};
-        pending_.clear();
-        // Blocks while the queue is full: backpressure reaches the ring, whose drops are counted.
-        if (tsfn_.BlockingCall(batch, deliver) != napi_ok) delete batch;
+      // While JS is busy with a batch, the next one grows (up to kBatchBytes) instead of queueing:
+      // under load, fewer and larger hand-offs.
+      if (pending_.empty() || (in_flight_->load() > 0 && pending_.size() < kBatchBytes)) continue;
+      auto* batch = new Batch{std::move(pending_), in_flight_};
+      pending_ = std::vector<uint8_t>();
+      in_flight_->fetch_add(1);
+      // Blocks while the queue is full: backpressure reaches the ring, whose drops are counted.
+      if (tsfn_.BlockingCall(batch, deliver) != napi_ok) {
+        in_flight_->fetch_sub(1);
+        delete batch;
       }
     }
   }
@@ -272,6 +303,7 @@ class Capture : public Napi::ObjectWrap<Capture> {
   std::vector<bpf_link*> links_;
   std::vector<uint8_t> pending_;
   std::atomic<bool> running_{false};
+  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
   std::thread thread_;
   Napi::ThreadSafeFunction tsfn_;
 };
