@@ -8,14 +8,13 @@
 // time and CPU against the floor's. Needs root and clang. Usage: node bench/tls.ts [--requests N]
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createLogger, loadConfig, Registry, Service } from '@oisp/core';
-import { callbackExporter } from '@oisp/core/testing';
 import { builtinFactories } from '../packages/collector/src/components.ts';
-import { makeTestCert } from '@oisp/core/testing';
+import { callbackExporter, makeTestCert } from '@oisp/core/testing';
 import { TLS_PROBES } from '../packages/receiver-ebpf/src/ebpf-receiver.ts';
 import { openCapture } from '../packages/receiver-ebpf/src/internal/native.ts';
 import { definedDynamicSymbols } from '../packages/receiver-ebpf/src/internal/elf-symbols.ts';
@@ -79,6 +78,19 @@ for (const file of [process.execPath, '/usr/lib/x86_64-linux-gnu/libssl.so.3'].f
 results.floor = await client();
 noop.close();
 
+/** CPU ms of each of this process's threads: the JS thread (tid = pid), the addon's poll threads
+ * (they inherit the name "MainThread"), V8's workers (GC, compilation) and libuv's. */
+function threadCpuMs(): Map<string, { name: string; ms: number }> {
+  const out = new Map<string, { name: string; ms: number }>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const name = tid === String(process.pid) ? 'JS' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'MainThread' ? 'poll' : 'V8/libuv';
+    out.set(tid, { name, ms: (Number(fields[11]) + Number(fields[12])) * (1000 / 100) }); // clock ticks (USER_HZ 100)
+  }
+  return out;
+}
+
 /** The client under the collector: the ebpf receiver (with `receiver` config) -> http, events counted. */
 async function underCollector(receiver: string): Promise<{ wall: number; cpu: number; collectorCpu: number; events: number }> {
   let events = 0;
@@ -89,12 +101,16 @@ async function underCollector(receiver: string): Promise<{ wall: number; cpu: nu
   const { config } = await loadConfig({ files: [], defaultConfig: { yaml, dir }, registry });
   const service = new Service({ config, factories: registry, logger: createLogger({ level: 'warn' }), buildInfo: { command: 'bench', version: '0' }, configDir: dir });
   await service.start();
+  const threads0 = threadCpuMs();
   const cpu0 = process.cpuUsage();
   const r = await client();
   await new Promise((ok) => setTimeout(ok, 500));
   const cpu = process.cpuUsage(cpu0);
+  const byThread: Record<string, number> = {};
+  for (const [tid, { name, ms }] of threadCpuMs()) byThread[name] = (byThread[name] ?? 0) + ms - (threads0.get(tid)?.ms ?? 0);
   const summary = await service.shutdown();
   console.log(service.formatSummary(summary));
+  console.log(`collector CPU by thread: ${Object.entries(byThread).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(', ')}`);
   return { ...r, collectorCpu: (cpu.user + cpu.system) / 1e6, events };
 }
 results['tls only'] = await underCollector('{ system_events: false }');

@@ -110,7 +110,7 @@ static long copy_chunk(__u64 index, void *arg)
 	barrier_var(size);
 	if (size > sizeof(*s))
 		return 1;
-	if (bpf_ringbuf_output(&events, s, size, 0) != 0)
+	if (bpf_ringbuf_output(&events, s, size, payload_wakeup()) != 0)
 		count_drop(0, 1);
 	return 0;
 }

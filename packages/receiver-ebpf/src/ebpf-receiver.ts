@@ -24,7 +24,8 @@ import { SystemEvents } from './internal/system-events.ts';
 import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, REC_TLS_SOCKET, type TlsCloseRecord, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
 import { discoverTargets, processFiles, type SeenFiles, type Skipped, type Target } from './internal/targets.ts';
 
-const PROBES = [
+/** Where the TLS programs hook (also the floor of bench/tls.ts). */
+export const TLS_PROBES = [
   { symbol: 'SSL_write', program: 'ssl_write_enter', retprobe: false },
   { symbol: 'SSL_write', program: 'ssl_write_exit', retprobe: true },
   { symbol: 'SSL_read', program: 'ssl_read_enter', retprobe: false },
@@ -127,7 +128,7 @@ export class EbpfReceiver implements Receiver {
     const log = this.#settings.logger;
     for (const s of skipped) log.debug({ path: s.path, reason: s.reason }, 'not hooked');
     for (const t of targets) {
-      const hooked = PROBES.filter((p) => t.symbols?.has(p.symbol));
+      const hooked = TLS_PROBES.filter((p) => t.symbols?.has(p.symbol));
       const cookie = this.#libs.push(t.lib) - 1;
       try {
         for (const p of hooked) this.#capture?.attachUprobe(p.program, t.path, p.symbol, p.retprobe, -1, cookie);

@@ -101,7 +101,9 @@ export function decodeBatch(batch: Buffer): TlsRecord[] {
         generation: batch.readUInt32LE(s + L.generation),
         comm: cString(batch, s + L.comm, 16),
         lib: Number(batch.readBigUInt64LE(s + L.lib)),
-        data: Buffer.from(batch.subarray(s + L.size, s + L.size + len)),
+        // A view, not a copy: the batch is the addon's own memory, handed over; what a stage keeps
+        // past its batch it copies (processor-http's reassembly does).
+        data: batch.subarray(s + L.size, s + L.size + len),
       });
     } else if (kind === REC_TLS_CLOSE || kind === REC_TLS_SNI || kind === REC_TLS_SOCKET) {
       const L = kind === REC_TLS_CLOSE ? TLS_CLOSE_LAYOUT : kind === REC_TLS_SNI ? TLS_SNI_LAYOUT : TLS_SOCKET_LAYOUT;
