@@ -49,7 +49,12 @@ const PIECES = [
   'Content-Encoding: gzip\r\n', 'Content-Type: text/event-stream\r\n', 'Content-Type: application/json\r\n', '\r\n', '\r\n\r\n',
   'fffffff\r\n', '0\r\n\r\n', 'data: x\n\n', 'HTTP/1.1 100 Continue\r\n\r\n', 'HTTP/1.1 101 Switching Protocols\r\n\r\n', '[{"a":', '"\\"]}', ':\n',
   'Content-Length: 99999999\r\n', 'Content-Length: -1\r\n', 'X: ' + 'y'.repeat(3000) + '\r\n', 'HEAD / HTTP/1.1\r\n', 'PRI * HTTP/2.0\r\n\r\n',
-].map((s) => Buffer.from(s));
+  'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n',
+].map((s) => Buffer.from(s)).concat([
+  // WebSocket frame headers: fragments, compressed, control, 16- and 64-bit lengths, a mask.
+  [0x01, 0x03], [0x80, 0x02], [0xc1, 0x05], [0x89, 0x00], [0x88, 0x02, 0x03, 0xe8], [0x81, 0x7e, 0xff, 0xff], [0x82, 0x7f, 0, 0, 0, 1, 0, 0, 0, 0],
+  [0x81, 0x85, 1, 2, 3, 4], [0x8a, 0x7e, 0x00, 0x80],
+].map((b) => Buffer.from(b)));
 
 function mutate(buf: Buffer, r: () => number): Buffer {
   const out = Buffer.from(buf);

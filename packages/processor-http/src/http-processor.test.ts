@@ -66,20 +66,6 @@ describe('http processor', () => {
     assert.equal(sink.events[1].data.exchange_id, sink.events[0].data.exchange_id);
   });
 
-  it('stops parsing after 101 Switching Protocols (WebSocket is not HTTP/1.1)', async () => {
-    const { sink, settings, processor } = make();
-    const s = new CaptureScript(testConn('ws'));
-    s.egress('GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
-    s.ingress('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05hello');
-    s.egress(Buffer.from([0x81, 0x85, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
-    s.close();
-    await processor.consume(s.events);
-    assert.deepEqual(types(sink.events), ['http.request', 'http.response']);
-    assert.equal(sink.events[1].data.status, 101);
-    assert.equal(settings.telemetry.errorCount(), 0);
-    assert.equal(settings.telemetry.counter('upgraded_connections'), 1);
-  });
-
   it('closes idle connections (event time), aborting what is in flight', async () => {
     const { sink, settings, processor } = make({ idle_timeout_ms: 1000 });
     const idle = new CaptureScript(testConn('idle'), 1_764_000_000_000_000_000n);

@@ -9,6 +9,7 @@ import { grpcCall } from './grpc-messages.ts';
 import { MessageBuilder, type BuilderLimits } from './message-builder.ts';
 import type { MemoryAccount } from './memory-account.ts';
 import { Reassembler, type ChunkOrigin } from './reassembler.ts';
+import { isWebSocketUpgrade, WebSocketSession } from './websocket-session.ts';
 
 export type Direction = 'egress' | 'ingress';
 type Origin = ChunkOrigin<OispEvent>;
@@ -67,6 +68,8 @@ export class Connection {
   #h2: Http2Session<OispEvent> | null = null;
   readonly #h2Streams = new Map<number, { exchange: Exchange; messages: Partial<Record<Direction, MessageBuilder<OispEvent>>>; unresolved: Partial<Record<Direction, number>>; responseEnded?: boolean }>();
   #protocolDecided = false;
+  /** Set after a 101 to WebSocket: the messages go onto the 101 response, emitted when the WebSocket ends. */
+  #ws: { session: WebSocketSession; response: MessageBuilder<OispEvent>; exchange: Exchange } | null = null;
 
   constructor(conn: ConnInfo, nowMs: number, opts: ConnectionOptions) {
     this.id = conn.id;
@@ -88,6 +91,7 @@ export class Connection {
       n += side.reassembler.pendingBytes + side.parser.heldBytes + (side.message?.heldBytes ?? 0);
     }
     for (const ex of this.#pending) n += ex.heldMessage?.heldBytes ?? 0;
+    if (this.#ws) n += this.#ws.session.heldBytes + this.#ws.response.heldBytes;
     if (this.#h2) {
       n += this.#h2.heldBytes;
       for (const st of this.#h2Streams.values()) for (const m of Object.values(st.messages)) n += m?.heldBytes ?? 0;
@@ -118,7 +122,8 @@ export class Connection {
       const origin: Origin = { event, ts: event.ts };
       this.flush();
       // Requests first, so an aborted request comes out before a response waiting for it.
-      if (this.#h2) this.#h2.close(origin);
+      if (this.#ws) this.#endWebSocket(origin);
+      else if (this.#h2) this.#h2.close(origin);
       else {
         for (const direction of this.#requestDirectionFirst()) {
           if (this.skipped) break;
@@ -143,11 +148,15 @@ export class Connection {
       abort: (lost, origin) => this.#onAbort(side, lost, origin),
       headLost: () => this.#onHeadLost(direction, side),
       error: (kind, detail) => this.#giveUp(kind, detail),
+      tunnel: (bytes, origin) => {
+        if (this.#ws && bytes.length > 0) this.#feedWebSocket(direction, bytes, origin);
+      },
     };
     side.parser = new Http1Parser(handler, this.#opts.memory, this.#opts.maxHeaderBytes);
     side.reassembler = new Reassembler<OispEvent>(
       {
         data: (bytes, origin) => {
+          if (this.#ws) return this.#feedWebSocket(direction, bytes, origin);
           if (side.fresh) this.#decideProtocol(direction, side, bytes);
           if (this.#h2) this.#h2.feed(direction, bytes, origin);
           else side.parser.feed(bytes, origin);
@@ -155,7 +164,8 @@ export class Connection {
         gap: (lost, origin) => {
           this.#opts.telemetry.add('bytes_lost', lost);
           side.fresh = false;
-          if (this.#h2) this.#h2.gap(direction, lost, origin);
+          if (this.#ws) this.#ws.session.gap(direction, lost, origin);
+          else if (this.#h2) this.#h2.gap(direction, lost, origin);
           else side.parser.gap(lost, origin);
         },
       },
@@ -346,12 +356,57 @@ export class Connection {
     side.message = null;
     side.exchange = null;
     if (!message || !exchange) return; // interim response
+    if (message.head.kind === 'response' && isWebSocketUpgrade(message.head.status, message.head.headers) && this.role !== undefined) {
+      this.#startWebSocket(message, exchange);
+      return;
+    }
     this.#emit(message, exchange, false, origin, trailers);
     if (message.head.kind === 'response' && (message.head.status === 101 || (exchange.method === 'CONNECT' && message.head.status! < 300))) {
       // Not HTTP from here on (WebSocket, a tunnel): stop parsing both sides.
       this.#opts.telemetry.add('upgraded_connections');
       this.#skip();
     }
+  }
+
+  /** The 101 is held: the WebSocket's messages become its stream events, and it goes out when the WebSocket ends. */
+  #startWebSocket(response: MessageBuilder<OispEvent>, exchange: Exchange): void {
+    this.#opts.telemetry.add('upgraded_connections');
+    this.#opts.telemetry.add('websocket_connections');
+    // The request direction's parser may hold nothing more: the client waits for the 101 before it sends frames.
+    this.#sides[this.#requestDirection()!].parser.kill();
+    response.openWebSocket();
+    const t = this.#opts.telemetry;
+    const session = new WebSocketSession(
+      this.#requestDirection()!,
+      response.head.headers,
+      { maxMessageBytes: this.#opts.maxBodyBytes, memory: this.#opts.memory },
+      {
+        message: (direction, m, ts) => response.addWebSocketMessage(direction, m, ts),
+        count: (name, n = 1) => t.add(name, n),
+        error: (kind, detail) => t.error(kind, { conn: this.id, detail }),
+      },
+    );
+    this.#ws = { session, response, exchange };
+  }
+
+  #feedWebSocket(direction: Direction, bytes: Uint8Array, origin: Origin): void {
+    const ws = this.#ws!;
+    ws.session.feed(direction, bytes, origin);
+    // Both close frames seen: the WebSocket is over, nothing after it is read.
+    if (ws.session.closedBothWays) {
+      this.#endWebSocket(origin);
+      this.#skip();
+    }
+  }
+
+  /** The 101 response goes out with every message; aborted unless both sides sent their close frame. */
+  #endWebSocket(origin: Origin): void {
+    const ws = this.#ws!;
+    this.#ws = null;
+    const clean = ws.session.closedBothWays;
+    ws.session.finish();
+    ws.session.release();
+    this.#emit(ws.response, ws.exchange, !clean, origin);
   }
 
   #onAbort(side: Side, lost: number, origin: Origin): void {
@@ -470,6 +525,11 @@ export class Connection {
     for (const st of this.#h2Streams.values()) for (const m of Object.values(st.messages)) m?.release();
     this.#h2Streams.clear();
     this.#h2?.release();
+    if (this.#ws) {
+      this.#ws.session.release();
+      this.#ws.response.release();
+      this.#ws = null;
+    }
   }
 }
 

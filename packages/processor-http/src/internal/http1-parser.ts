@@ -26,7 +26,7 @@ export type BodyFraming =
   | { type: 'length'; length: number }
   | { type: 'chunked' }
   | { type: 'close' }
-  /** Not HTTP after this message (101 Switching Protocols, CONNECT): ignore the rest. */
+  /** Not HTTP after this message (101 Switching Protocols, CONNECT): the rest goes to `tunnel`. */
   | { type: 'tunnel' };
 
 export interface ParserHandler<E> {
@@ -38,6 +38,8 @@ export interface ParserHandler<E> {
   abort(lost: number, origin: ChunkOrigin<E>): void;
   /** A message whose head had not been read yet was lost. */
   headLost(): void;
+  /** After a message that ended the HTTP part (framing `tunnel`): the bytes that followed it in its chunk. */
+  tunnel(bytes: Uint8Array, origin: ChunkOrigin<E>): void;
   /** Bad input: the connection is given up (the handler skips it). */
   error(kind: string, detail: string): void;
 }
@@ -55,6 +57,7 @@ const STATE = {
   skipLength: 8,
   resync: 9,
   dead: 10,
+  tunnel: 11,
 } as const;
 type State = (typeof STATE)[keyof typeof STATE];
 
@@ -176,6 +179,11 @@ export class Http1Parser<E> {
         case STATE.resync:
           this.#resync(bytes.subarray(pos), origin);
           return;
+        case STATE.tunnel:
+          // Not HTTP any more: what followed the head in its chunk belongs to the new protocol.
+          this.#handler.tunnel(bytes.subarray(pos), origin);
+          this.kill();
+          return;
         case STATE.dead:
           return;
       }
@@ -186,6 +194,7 @@ export class Http1Parser<E> {
   gap(lost: number, origin: ChunkOrigin<E>): void {
     switch (this.#state) {
       case STATE.dead:
+      case STATE.tunnel:
         return;
       case STATE.start:
       case STATE.resync:
@@ -420,8 +429,8 @@ export class Http1Parser<E> {
         this.#state = STATE.bodyClose;
         return;
       case 'tunnel':
+        this.#state = STATE.tunnel;
         this.#handler.end(origin);
-        this.kill();
         return;
     }
   }
