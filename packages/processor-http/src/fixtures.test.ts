@@ -43,6 +43,11 @@ const COUNTERS = [
   'upgraded_connections',
   'connections_evicted',
   'bodies_cut_at_memory_limit',
+  'websocket_connections',
+  'websocket_deflate_sessions',
+  'websocket_text_messages',
+  'websocket_binary_messages',
+  'websocket_bytes_lost',
 ];
 
 const scenarios = fs

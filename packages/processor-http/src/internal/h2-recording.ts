@@ -1,14 +1,11 @@
 // Test support: real HTTP/2 bytes. Node's http2 client and server (h2c) talk through a recording
-// TCP relay; every chunk each way is kept in order, as the eBPF receiver would see a client's TLS
-// plaintext (egress: client to server).
+// TCP relay (recording-relay.ts).
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import net from 'node:net';
+import { startRecordingRelay, type Recorded } from './recording-relay.ts';
 
-export interface Recorded {
-  direction: 'egress' | 'ingress';
-  bytes: Buffer;
-}
+export type { Recorded };
 
 export interface H2Session {
   client: http2.ClientHttp2Session;
@@ -21,25 +18,9 @@ export async function recordH2(handler: (stream: http2.ServerHttp2Stream, header
   server.on('stream', handler);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const chunks: Recorded[] = [];
-  const relay = net.createServer((inbound) => {
-    const outbound = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-    inbound.on('data', (b: Buffer) => {
-      chunks.push({ direction: 'egress', bytes: Buffer.from(b) });
-      outbound.write(b);
-    });
-    outbound.on('data', (b: Buffer) => {
-      chunks.push({ direction: 'ingress', bytes: Buffer.from(b) });
-      inbound.write(b);
-    });
-    inbound.on('close', () => outbound.destroy());
-    outbound.on('close', () => inbound.destroy());
-    inbound.on('error', () => {});
-    outbound.on('error', () => {});
-  });
-  relay.listen(0, '127.0.0.1');
-  await once(relay, 'listening');
-  const client = http2.connect(`http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`);
+  const relay = await startRecordingRelay((server.address() as net.AddressInfo).port);
+  const chunks = relay.chunks;
+  const client = http2.connect(`http://127.0.0.1:${relay.port}`);
   await once(client, 'connect');
   return {
     client,
