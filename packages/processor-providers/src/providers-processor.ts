@@ -15,11 +15,12 @@ import {
 import type { ProvidersProcessorConfig } from './config.ts';
 import type { CallContext, DecodedResponse, ProviderError } from './internal/api-decoder.ts';
 import { aiEmbeddingEvent, aiRequestEvent, aiResponseEvent, msBetween, toolCallEvents, toolResultEvent, type RequestFacts, type ResponseFacts } from './internal/call-events.ts';
-import { header, isObject, jsonBody } from './internal/http-body.ts';
+import { header, isObject, jsonBody, type JsonResult } from './internal/http-body.ts';
 import { ProviderDetector, type Detected } from './internal/provider-detector.ts';
 import { providerError, statusError } from './internal/provider-error.ts';
 import { PROVIDERS } from './internal/provider-table.ts';
-import { findRoute, findShapeRoute, otherCallType, type RouteMatch } from './internal/routes.ts';
+import { findRoute, findShapeRoute, findWebSocketApi, otherCallType, type RouteMatch } from './internal/routes.ts';
+import type { WebSocketApi, WebSocketCall } from './internal/websocket-api.ts';
 import { newToolResults } from './internal/tool-results.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -35,6 +36,8 @@ interface PendingCall {
   call: CallContext;
   firstByteTs: string;
   lastSeenNs: bigint;
+  /** A WebSocket upgrade to a model API: its calls come with the 101 response's messages. */
+  websocket?: { api: WebSocketApi; upgrade: HttpRequestEvent; detected: Detected };
 }
 
 /** Header names providers use for their request id, when the body has none. */
@@ -146,7 +149,19 @@ export class ProvidersProcessor implements Processor {
       }
     }
     if (!detected) return false;
+    const websocket = isWebSocketUpgrade(req) ? findWebSocketApi(pathOnly) : undefined;
+    if (websocket) {
+      // Not a call yet: the calls are the messages the 101 response will carry.
+      this.#remember(req.exchange_id, { facts: { requestId: '', provider: detected.provider, reasons: [] }, call: callContext(req, {}), firstByteTs: req.first_byte_ts, lastSeenNs: ts, websocket: { api: websocket, upgrade: event, detected } });
+      return true;
+    }
+    this.#remember(req.exchange_id, this.#startCall(event, detected, route, body, out));
+    return true;
+  }
 
+  /** Decode a request and emit its ai.request (and the tool results it carries back); returns what its response will need. */
+  #startCall(event: HttpRequestEvent, detected: Detected, route: RouteMatch | undefined, body: JsonResult | undefined, out: OispEvent[], webSocket?: WebSocketApi): PendingCall {
+    const req = event.data;
     const requestId = newEventId();
     const facts: RequestFacts = { requestId, provider: detected.provider, reasons: [] };
     const call = callContext(req, route?.params ?? {});
@@ -161,6 +176,11 @@ export class ProvidersProcessor implements Processor {
         // A model named only in the path (Gemini, Bedrock) or an Azure deployment.
         const pathModel = call.params.model ?? call.params.deployment;
         if (!facts.decoded.model && pathModel) facts.decoded.model = decodeURIComponent(pathModel);
+        // Over a WebSocket every answer is streamed (the body has no `stream` to say so), and the API says what kind of call it is.
+        if (webSocket) {
+          facts.decoded.streaming = true;
+          facts.decoded.requestType = webSocket.requestType;
+        }
       } catch (err) {
         this.#decodeError(route.decoder.api, 'request', err);
         facts.reasons.push(`request not decoded: ${(err as Error).message}`);
@@ -176,13 +196,16 @@ export class ProvidersProcessor implements Processor {
       out.push(this.#finish(toolResultEvent(event, requestId, result, callTs ? msBetween(callTs, req.first_byte_ts) : undefined)));
       this.#toolCalls.delete(result.callId);
     }
+    return { facts, route, call, firstByteTs: req.first_byte_ts, lastSeenNs: parseTimestamp(req.last_byte_ts) };
+  }
+
+  #remember(exchangeId: string, pending: PendingCall): void {
     if (this.#pending.size >= this.#config.max_pending_requests) {
       const oldest = this.#pending.keys().next().value as string;
       this.#pending.delete(oldest);
       this.#settings.telemetry.dropped('pending_request_evicted', 1);
     }
-    this.#pending.set(req.exchange_id, { facts, route, call, firstByteTs: req.first_byte_ts, lastSeenNs: ts });
-    return true;
+    this.#pending.set(exchangeId, pending);
   }
 
   #onResponse(event: HttpResponseEvent, out: OispEvent[]): boolean {
@@ -192,11 +215,41 @@ export class ProvidersProcessor implements Processor {
     const pending = this.#pending.get(res.exchange_id);
     if (!pending) return false;
     this.#pending.delete(res.exchange_id);
+    if (pending.websocket) this.#onWebSocket(event, pending.websocket, out);
+    else this.#finishCall(event, pending, res.status >= 200 && res.status < 300, out);
+    return true;
+  }
+
+  /**
+   * The 101 response of a WebSocket to a model API, with every message: each call in it goes the
+   * way a call over HTTP goes, its request and response read from its own messages.
+   */
+  #onWebSocket(event: HttpResponseEvent, ws: NonNullable<PendingCall['websocket']>, out: OispEvent[]): void {
+    const res = event.data;
+    const labels = { provider: ws.detected.provider.name, api: ws.api.api };
+    if (res.status !== 101 || res.stream?.format !== 'websocket') {
+      this.#count('websocket_upgrades_refused', labels);
+      return;
+    }
+    const query = callContext(ws.upgrade.data, {}).query;
+    // The API family is the WebSocket's (openai.realtime), its shapes the decoder's (Responses).
+    const route: RouteMatch = { decoder: { ...ws.api.decoder, api: ws.api.api }, params: {} };
+    for (const [n, c] of ws.api.calls(res.stream.events, query).entries()) {
+      this.#count('websocket_calls', labels);
+      const exchangeId = `${res.exchange_id}/ws${n}`;
+      const request = webSocketRequest(ws.upgrade, c, exchangeId);
+      const pending = this.#startCall(request, ws.detected, route, { ok: true, value: c.body }, out, ws.api);
+      this.#finishCall(webSocketResponse(event, c, exchangeId), pending, true, out);
+    }
+  }
+
+  /** Decode a response and emit its ai.response (or ai.embedding) and the tool calls it asks for. */
+  #finishCall(event: HttpResponseEvent, pending: PendingCall, ok: boolean, out: OispEvent[]): void {
+    const res = event.data;
     const { facts, route, call } = pending;
     const reasons: string[] = [];
     let decoded: DecodedResponse = {};
     let error: ProviderError | undefined;
-    const ok = res.status >= 200 && res.status < 300;
     const body = res.stream ? undefined : jsonBody(res.body);
     if (!ok) {
       error = (body?.ok ? providerError(body.value, res.headers) : undefined) ?? statusError(res.status, res.reason);
@@ -227,7 +280,6 @@ export class ProvidersProcessor implements Processor {
       }
     }
     this.#count('ai_responses', { provider: facts.provider.name, success: String(ok && !error) });
-    return true;
   }
 
   #price(data: AiResponse | AiEmbedding, provider: string): void {
@@ -258,6 +310,8 @@ export class ProvidersProcessor implements Processor {
   #expire(): void {
     const limit = this.#latestNs - BigInt(this.#config.request_ttl_ms) * 1_000_000n;
     for (const [id, p] of this.#pending) {
+      // A WebSocket's 101 comes when the WebSocket ends, however long it stays open.
+      if (p.websocket) continue;
       if (p.lastSeenNs >= limit) break;
       this.#pending.delete(id);
       this.#settings.telemetry.add('requests_without_response', 1);
@@ -289,6 +343,34 @@ function redactHttp<E extends HttpRequestEvent | HttpResponseEvent>(event: E): E
   if (d.stream) d.stream = { ...d.stream, events: d.stream.events.map((e, i) => ({ ...e, data: redactValue(e.data, `data.stream.events[${i}].data`, paths) as string })) };
   if (paths.length === 0) return event;
   return { ...event, data: d, attrs: { ...event.attrs, 'oisp.redacted': paths } } as E;
+}
+
+function isWebSocketUpgrade(req: HttpRequest): boolean {
+  return req.method === 'GET' && (req.headers.upgrade ?? []).some((v) => v.toLowerCase().includes('websocket'));
+}
+
+/**
+ * One call on a WebSocket as the request it amounts to: the upgrade's envelope, connection and
+ * headers (its credentials, its User-Agent), the asking message's time and its body.
+ */
+function webSocketRequest(upgrade: HttpRequestEvent, c: WebSocketCall, exchangeId: string): HttpRequestEvent {
+  const text = c.ask.data;
+  return {
+    ...upgrade,
+    ts: c.ask.ts,
+    data: { ...upgrade.data, exchange_id: exchangeId, body: { text, wire_bytes: text.length, decoded_bytes: text.length }, first_byte_ts: c.ask.ts, last_byte_ts: c.ask.ts },
+  };
+}
+
+/** The call's answer as the streamed response it amounts to: its own events, its own first and last times. */
+function webSocketResponse(response: HttpResponseEvent, c: WebSocketCall, exchangeId: string): HttpResponseEvent {
+  const first = c.answer[0]?.ts ?? c.ask.ts;
+  const last = c.answer[c.answer.length - 1]?.ts ?? c.ask.ts;
+  const data: HttpResponse = { ...response.data, exchange_id: exchangeId, stream: { format: 'websocket', events: c.answer }, first_byte_ts: first, last_byte_ts: last };
+  // A call without its final event was cut short, whether or not the WebSocket closed cleanly.
+  if (!c.complete) data.aborted = true;
+  else delete data.aborted;
+  return { ...response, ts: first, data };
 }
 
 /** An OpenAI- or Ollama-shaped model call: a model and something to answer. */

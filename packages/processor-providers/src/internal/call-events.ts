@@ -88,7 +88,8 @@ export interface ResponseFacts {
 function common(from: HttpResponseEvent, f: ResponseFacts) {
   return {
     latency_ms: msBetween(f.requestFirstByteTs, from.data.last_byte_ts),
-    success: from.data.status >= 200 && from.data.status < 300 && !f.error,
+    // 101: a call on a WebSocket, which worked as a transport; the call's own errors come as its events.
+    success: ((from.data.status >= 200 && from.data.status < 300) || from.data.status === 101) && !f.error,
   };
 }
 

@@ -6,7 +6,10 @@ import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { createEvent, formatTimestamp, type HttpHeaders, type HttpRequestEvent, type HttpResponseEvent, type HttpStreamEvent, type OispEvent } from '@oisp/core';
 
 export interface FixtureStreamEvent {
+  /** SSE event name; for WebSocket the message kind (text when absent). */
   event?: string;
+  /** WebSocket: which side sent the message. */
+  direction?: 'egress' | 'ingress';
   /** An object is sent as JSON; a string as is ("[DONE]"). */
   data: unknown;
 }
@@ -23,8 +26,8 @@ export interface FixtureExchange {
     body_base64?: string;
     /** An AWS event stream, encoded frame by frame with @smithy/eventstream-codec (an independent encoder). */
     event_stream?: { event_type?: string; message_type?: string; exception_type?: string; json: unknown }[];
-    /** A stream: SSE events, NDJSON lines or JSON-array elements, each 10 ms after the previous. */
-    stream?: { format: 'sse' | 'ndjson' | 'json_array'; events: FixtureStreamEvent[] };
+    /** A stream: SSE events, NDJSON lines, JSON-array elements or WebSocket messages (the 101's), each 10 ms after the previous. */
+    stream?: { format: 'sse' | 'ndjson' | 'json_array' | 'websocket'; events: FixtureStreamEvent[] };
     aborted?: boolean;
   };
 }
@@ -81,16 +84,20 @@ export function exchangeEvents(x: FixtureExchange, index: number): OispEvent[] {
   if (!r) return out;
   if (r.event_stream) r.body_base64 = eventStream(r.event_stream);
   const first = tick();
+  const websocket = r.stream?.format === 'websocket';
   const events: HttpStreamEvent[] = (r.stream?.events ?? []).map((e) => {
     const ev: HttpStreamEvent = { ts: tick(), data: typeof e.data === 'string' ? e.data : JSON.stringify(e.data) };
     if (e.event) ev.event = e.event;
+    else if (websocket) ev.event = 'text';
+    if (e.direction) ev.direction = e.direction;
     return ev;
   });
   const last = r.stream ? tick() : first;
-  const text = r.stream ? events.map((e) => e.data).join('\n') : textOf(r.body);
-  const contentType = r.event_stream ? 'application/vnd.amazon.eventstream' : r.stream?.format === 'sse' ? 'text/event-stream' : r.stream?.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
+  // A WebSocket's messages are not a body: the 101 has none.
+  const text = websocket ? undefined : r.stream ? events.map((e) => e.data).join('\n') : textOf(r.body);
+  const contentType = websocket ? undefined : r.event_stream ? 'application/vnd.amazon.eventstream' : r.stream?.format === 'sse' ? 'text/event-stream' : r.stream?.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
   const response: HttpResponseEvent = createEvent('http.response', {
-    exchange_id, conn, http_version: '1.1', status: r.status ?? 200, headers: headersOf({ 'content-type': contentType, ...r.headers }),
+    exchange_id, conn, http_version: '1.1', status: r.status ?? 200, headers: headersOf({ ...(contentType ? { 'content-type': contentType } : {}), ...r.headers }),
     first_byte_ts: first, last_byte_ts: last, method: x.request.method ?? 'POST', url: x.request.url,
     ...(host ? { host } : {}),
     ...(r.reason ? { reason: r.reason } : {}),

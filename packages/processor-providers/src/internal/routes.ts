@@ -14,6 +14,9 @@ import { openaiChat } from './decoders/openai-chat.ts';
 import { openaiCompletions } from './decoders/openai-completions.ts';
 import { openaiEmbeddings } from './decoders/openai-embeddings.ts';
 import { openaiResponses } from './decoders/openai-responses.ts';
+import { openaiResponsesWebSocket } from './decoders/openai-responses-websocket.ts';
+import { openaiRealtime } from './decoders/openai-realtime.ts';
+import type { WebSocketApi } from './websocket-api.ts';
 
 export interface Route {
   method: string;
@@ -100,4 +103,14 @@ export function findShapeRoute(method: string, path: string): { route: RouteMatc
 export function otherCallType(path: string): string {
   for (const [re, type] of OTHER_CALLS) if (re.test(path)) return type;
   return 'other';
+}
+
+/** Model APIs spoken over a WebSocket, by the upgrade request's path (Azure's `/openai/…` forms too). */
+const WEBSOCKET_APIS: [RegExp, WebSocketApi][] = [
+  [/\/responses$/, openaiResponsesWebSocket],
+  [/\/realtime$/, openaiRealtime],
+];
+
+export function findWebSocketApi(path: string): WebSocketApi | undefined {
+  return WEBSOCKET_APIS.find(([re]) => re.test(path))?.[1];
 }

@@ -97,10 +97,11 @@ export function openaiUsage(u: unknown): AiUsage | undefined {
   if (completion !== undefined) usage.completion_tokens = completion;
   const total = asNumber(u.total_tokens) ?? (prompt !== undefined && completion !== undefined ? prompt + completion : undefined);
   if (total !== undefined) usage.total_tokens = total;
-  const promptDetails = isObject(u.prompt_tokens_details) ? u.prompt_tokens_details : isObject(u.input_tokens_details) ? u.input_tokens_details : {};
+  // The Realtime API says input_token_details where Responses says input_tokens_details.
+  const promptDetails = isObject(u.prompt_tokens_details) ? u.prompt_tokens_details : isObject(u.input_tokens_details) ? u.input_tokens_details : isObject(u.input_token_details) ? u.input_token_details : {};
   const cached = asNumber(promptDetails.cached_tokens) ?? asNumber(u.prompt_cache_hit_tokens);
   if (cached !== undefined) usage.cached_tokens = cached;
-  const completionDetails = isObject(u.completion_tokens_details) ? u.completion_tokens_details : isObject(u.output_tokens_details) ? u.output_tokens_details : {};
+  const completionDetails = isObject(u.completion_tokens_details) ? u.completion_tokens_details : isObject(u.output_tokens_details) ? u.output_tokens_details : isObject(u.output_token_details) ? u.output_token_details : {};
   const reasoning = asNumber(completionDetails.reasoning_tokens);
   if (reasoning !== undefined) usage.reasoning_tokens = reasoning;
   return Object.keys(usage).length > 0 ? usage : undefined;

@@ -156,7 +156,10 @@ function decodeResponseObject(r: Record<string, unknown>): DecodedResponse {
   return out;
 }
 
-const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'response.cancelled']);
+// response.done ends a response of the Realtime API, whose events are these same ones.
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'response.cancelled', 'response.done']);
+/** Text deltas: Responses and Realtime GA name them output_text, the Realtime beta text. */
+const TEXT_DELTAS = new Set(['response.output_text.delta', 'response.text.delta']);
 
 function decodeStream(response: HttpResponse): DecodedResponse {
   let terminal: DecodedResponse | undefined;
@@ -169,14 +172,15 @@ function decodeStream(response: HttpResponse): DecodedResponse {
   for (const { event, json } of streamJson(response.stream?.events)) {
     if (!isObject(json)) continue;
     const type = asString(json.type) ?? event.event;
-    if (!firstOutputTs && (type === 'response.output_text.delta' || type === 'response.function_call_arguments.delta' || type === 'response.refusal.delta')) firstOutputTs = event.ts;
+    if (!firstOutputTs && type && (TEXT_DELTAS.has(type) || type === 'response.function_call_arguments.delta' || type === 'response.refusal.delta')) firstOutputTs = event.ts;
     if (isObject(json.response)) latest = json.response;
     const index = typeof json.output_index === 'number' ? json.output_index : -1;
     if (type === 'response.output_item.added' || type === 'response.output_item.done') {
       if (isObject(json.item)) items.set(index, json.item);
-    } else if (type === 'response.output_text.delta') text.set(index, (text.get(index) ?? '') + (asString(json.delta) ?? ''));
+    } else if (type && TEXT_DELTAS.has(type)) text.set(index, (text.get(index) ?? '') + (asString(json.delta) ?? ''));
     else if (type === 'response.function_call_arguments.delta') args.set(index, (args.get(index) ?? '') + (asString(json.delta) ?? ''));
-    else if (type === 'error') error = providerError({ error: json }) ?? { message: 'error event' };
+    // Over SSE the error's fields are the event's own; over a WebSocket they are in its `error`.
+    else if (type === 'error') error = providerError({ error: isObject(json.error) ? json.error : json }) ?? { message: 'error event' };
     if (type && TERMINAL.has(type) && isObject(json.response)) terminal = decodeResponseObject(json.response);
   }
   if (terminal) {
