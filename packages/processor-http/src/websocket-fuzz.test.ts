@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
-import { parseEvent, type CaptureData } from '@oisp/core';
+import { parseEvent, type CaptureData, type HttpHeaders } from '@oisp/core';
 import { MemoryAccount } from './internal/memory-account.ts';
 import { MessageDeflater, wsFrame } from './internal/websocket-frame-writer.ts';
 import { OPCODE } from './internal/websocket-frames.ts';
@@ -81,7 +81,7 @@ it(`websocket fuzz: ${ITERATIONS} mutated frame streams (seed ${SEED})`, { timeo
   const kinds = new Map<string, number>();
   for (let iter = 0; iter < ITERATIONS; iter++) {
     const template = streams[Math.floor(r() * streams.length)];
-    const headers = template.deflate ? { 'sec-websocket-extensions': [r() < 0.5 ? 'permessage-deflate' : 'permessage-deflate; client_no_context_takeover'] } : {};
+    const headers: HttpHeaders = template.deflate ? { 'sec-websocket-extensions': [r() < 0.5 ? 'permessage-deflate' : 'permessage-deflate; client_no_context_takeover'] } : {};
     const session = new WebSocketSession(r() < 0.9 ? 'egress' : 'ingress', headers, { maxMessageBytes: r() < 0.2 ? 512 : 64 * 1024, memory }, {
       message: (direction, m, ts) => {
         assert.ok(direction === 'egress' || direction === 'ingress');

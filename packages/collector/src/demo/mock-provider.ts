@@ -3,12 +3,13 @@
 // its documented shape. It behaves like a model in an agent loop: a request that offers tools and
 // carries no tool result yet gets a tool call; any other request gets text. Streams are sent event by
 // event, each in its own write, as providers do. gRPC calls to Google's Generative Language API are
-// answered too (grpc-responder.ts).
+// answered too (grpc-responder.ts), and the Responses API over a WebSocket (websocket-responder.ts).
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { answerGrpc, isGrpcRequest } from './grpc-responder.ts';
 import { respond, type Reply } from './responders.ts';
+import { webSocketUpgrade } from './websocket-responder.ts';
 
 export interface MockProvider {
   ip: string;
@@ -66,6 +67,8 @@ export async function startMockProvider(opts: { cert: string; key: string; ip: s
       res.end(String(err));
     });
   });
+  // HTTP/1.1 upgrades (allowHTTP1) reach here: WebSocket clients.
+  server.on('upgrade', webSocketUpgrade(received));
   server.listen(443, opts.ip);
   await once(server, 'listening');
   return {

@@ -74,7 +74,8 @@ function openaiChat(b: Obj): Reply {
 
 // ---- OpenAI Responses ----------------------------------------------------------------------
 
-function openaiResponses(b: Obj): Reply {
+/** The answer to a Responses request as a model in a tool loop gives it: a tool call while tools are offered and no result came back yet, else text. */
+function openaiResponseObject(b: Obj): { response: Obj; item: Obj } {
   const input = Array.isArray(b.input) ? b.input : [];
   const wantsTool = Array.isArray(b.tools) && b.tools.length > 0 && !input.some((i: Obj) => i.type === 'function_call_output');
   const id = nextId('resp_mock');
@@ -83,11 +84,16 @@ function openaiResponses(b: Obj): Reply {
     ? { id: nextId('fc_'), type: 'function_call', status: 'completed', call_id: nextId('call_'), name: b.tools[0].name, arguments: JSON.stringify(ARGS) }
     : { id: nextId('msg_'), type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: ANSWER, annotations: [] }] };
   const usage = { input_tokens: 40, input_tokens_details: { cached_tokens: 0 }, output_tokens: 11, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 51 };
-  const response = { id, object: 'response', created_at: 1_750_000_000, status: 'completed', error: null, incomplete_details: null, model, output: [item], usage, parallel_tool_calls: true, tool_choice: 'auto', tools: b.tools ?? [] };
-  if (!b.stream) return json(response);
+  const response = { id, object: 'response', created_at: 1_750_000_000, status: 'completed', error: null, incomplete_details: null, model, output: [item], usage, parallel_tool_calls: true, tool_choice: 'auto', tools: b.tools ?? [], previous_response_id: b.previous_response_id ?? null };
+  return { response, item };
+}
+
+/** The events of a streamed Responses answer: the SSE stream and the WebSocket carry the same ones. */
+export function openaiResponseEvents(b: Obj): Obj[] {
+  const { response, item } = openaiResponseObject(b);
   const inProgress = { ...response, status: 'in_progress', output: [], usage: null };
   let n = 0;
-  const ev = (type: string, rest: Obj) => ({ event: type, data: { type, sequence_number: n++, ...rest } });
+  const ev = (type: string, rest: Obj) => ({ type, sequence_number: n++, ...rest });
   const events = [ev('response.created', { response: inProgress }), ev('response.in_progress', { response: inProgress })];
   if (item.type === 'message') {
     events.push(ev('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }));
@@ -102,7 +108,12 @@ function openaiResponses(b: Obj): Reply {
   }
   events.push(ev('response.output_item.done', { output_index: 0, item }));
   events.push(ev('response.completed', { response }));
-  return sse(events);
+  return events;
+}
+
+function openaiResponses(b: Obj): Reply {
+  if (!b.stream) return json(openaiResponseObject(b).response);
+  return sse(openaiResponseEvents(b).map((e) => ({ event: e.type, data: e })));
 }
 
 function openaiEmbeddings(b: Obj): Reply {
