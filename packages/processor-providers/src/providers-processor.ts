@@ -221,13 +221,14 @@ export class ProvidersProcessor implements Processor {
   }
 
   /**
-   * The 101 response of a WebSocket to a model API, with every message: each call in it goes the
+   * The handshake's answer of a WebSocket to a model API, with every message: each call in it goes the
    * way a call over HTTP goes, its request and response read from its own messages.
    */
   #onWebSocket(event: HttpResponseEvent, ws: NonNullable<PendingCall['websocket']>, out: OispEvent[]): void {
     const res = event.data;
     const labels = { provider: ws.detected.provider.name, api: ws.api.api };
-    if (res.status !== 101 || res.stream?.format !== 'websocket') {
+    // The http processor gives the handshake's answer (101, or 200 over HTTP/2) the messages only when a WebSocket opened.
+    if (res.stream?.format !== 'websocket') {
       this.#count('websocket_upgrades_refused', labels);
       return;
     }
@@ -345,7 +346,9 @@ function redactHttp<E extends HttpRequestEvent | HttpResponseEvent>(event: E): E
   return { ...event, data: d, attrs: { ...event.attrs, 'oisp.redacted': paths } } as E;
 }
 
+/** An HTTP/1.1 upgrade to WebSocket, or HTTP/2's extended CONNECT for one (RFC 8441). */
 function isWebSocketUpgrade(req: HttpRequest): boolean {
+  if (req.method === 'CONNECT') return req.headers[':protocol']?.[0]?.toLowerCase() === 'websocket';
   return req.method === 'GET' && (req.headers.upgrade ?? []).some((v) => v.toLowerCase().includes('websocket'));
 }
 

@@ -40,6 +40,17 @@ interface Exchange {
   heldMessage?: MessageBuilder<OispEvent>;
 }
 
+interface H2Stream {
+  exchange: Exchange;
+  messages: Partial<Record<Direction, MessageBuilder<OispEvent>>>;
+  unresolved: Partial<Record<Direction, number>>;
+  responseEnded?: boolean;
+  /** The request was an extended CONNECT for a WebSocket (RFC 8441). */
+  websocketAsked?: boolean;
+  /** Set once its 2xx came: the stream's DATA is WebSocket frames, the response collects the messages. */
+  ws?: WebSocketSession;
+}
+
 interface Side {
   reassembler: Reassembler<OispEvent>;
   parser: Http1Parser<OispEvent>;
@@ -66,7 +77,7 @@ export class Connection {
   readonly #builderLimits: BuilderLimits;
   /** Set once the connection is known to speak HTTP/2: its streams, each an exchange. */
   #h2: Http2Session<OispEvent> | null = null;
-  readonly #h2Streams = new Map<number, { exchange: Exchange; messages: Partial<Record<Direction, MessageBuilder<OispEvent>>>; unresolved: Partial<Record<Direction, number>>; responseEnded?: boolean }>();
+  readonly #h2Streams = new Map<number, H2Stream>();
   #protocolDecided = false;
   /** Set after a 101 to WebSocket: the messages go onto the 101 response, emitted when the WebSocket ends. */
   #ws: { session: WebSocketSession; response: MessageBuilder<OispEvent>; exchange: Exchange } | null = null;
@@ -94,7 +105,10 @@ export class Connection {
     if (this.#ws) n += this.#ws.session.heldBytes + this.#ws.response.heldBytes;
     if (this.#h2) {
       n += this.#h2.heldBytes;
-      for (const st of this.#h2Streams.values()) for (const m of Object.values(st.messages)) n += m?.heldBytes ?? 0;
+      for (const st of this.#h2Streams.values()) {
+        for (const m of Object.values(st.messages)) n += m?.heldBytes ?? 0;
+        n += st.ws?.heldBytes ?? 0;
+      }
     }
     return n;
   }
@@ -224,6 +238,7 @@ export class Connection {
         if (head.kind === 'request') {
           st.exchange.method = head.method;
           st.exchange.url = head.url;
+          st.websocketAsked = head.method === 'CONNECT' && head.headers[':protocol']?.[0]?.toLowerCase() === 'websocket';
           st.exchange.host = head.headers[':authority']?.[0] ?? head.headers.host?.[0] ?? this.conn.sni ?? (this.conn.remote ? `${this.conn.remote.ip}:${this.conn.remote.port}` : undefined);
         }
         if (!this.#reserveHead(head)) return false;
@@ -232,11 +247,22 @@ export class Connection {
         st.messages[dir]?.release();
         st.messages[dir] = new MessageBuilder(head, first, last, head.kind === 'response', this.#builderLimits, typeof length === 'number' ? length : 0);
         if (unresolved > 0) st.unresolved[dir] = unresolved;
+        if (st.websocketAsked) this.#h2WebSocketHead(st, dir, head, last);
         return true;
       },
-      body: (stream, dir, bytes, origin) => this.#h2Streams.get(stream)?.messages[dir]?.body(bytes, origin),
+      body: (stream, dir, bytes, origin) => {
+        const st = this.#h2Streams.get(stream);
+        if (!st?.ws) return st?.messages[dir]?.body(bytes, origin);
+        st.ws.feed(dir, bytes, origin);
+        if (st.ws.closedBothWays) this.#endH2WebSocket(stream, st, origin);
+      },
       end: (stream, dir, origin, trailers) => {
         const st = this.#h2Streams.get(stream);
+        // A WebSocket stream ends when the server ends its side (after the close frames, or instead of them).
+        if (st?.ws) {
+          if (dir !== this.#requestDirection()) this.#endH2WebSocket(stream, st, origin);
+          return;
+        }
         const message = st?.messages[dir];
         if (!st || !message) return;
         delete st.messages[dir];
@@ -249,6 +275,10 @@ export class Connection {
         const st = this.#h2Streams.get(stream);
         if (!st) return;
         this.#h2Streams.delete(stream);
+        if (st.ws) {
+          st.ws.finish();
+          st.ws.release();
+        }
         // The request goes out first, so a response held for it follows.
         for (const dir of this.#requestDirectionFirst()) {
           const message = st.messages[dir];
@@ -261,6 +291,32 @@ export class Connection {
         t.add(`http2_abort_${reason === 'RST_STREAM' ? 'reset' : reason === 'connection closed' ? 'closed' : 'gap'}`, 1);
       },
     };
+  }
+
+  /**
+   * An extended CONNECT: its request has no end until the WebSocket ends, so it goes out as soon as
+   * its head is read; a 2xx answer opens the WebSocket on the stream (its DATA are frames).
+   */
+  #h2WebSocketHead(st: H2Stream, dir: Direction, head: MessageHead, last: Origin): void {
+    const message = st.messages[dir]!;
+    if (head.kind === 'request') {
+      delete st.messages[dir];
+      this.#emit(message, st.exchange, false, last, undefined, st.unresolved[dir]);
+    } else if (head.status! >= 200 && head.status! < 300 && this.#requestDirection() !== undefined) {
+      st.ws = this.#openWebSocket(message, this.#requestDirection()!);
+    }
+  }
+
+  #endH2WebSocket(stream: number, st: H2Stream, origin: Origin): void {
+    const ws = st.ws!;
+    const responseDirection = other(this.#requestDirection()!);
+    const response = st.messages[responseDirection];
+    this.#h2Streams.delete(stream);
+    const clean = ws.closedBothWays;
+    ws.finish();
+    ws.release();
+    for (const m of Object.values(st.messages)) if (m !== response) m?.release();
+    if (response) this.#emit(response, st.exchange, !clean, origin, undefined, st.unresolved[responseDirection]);
   }
 
   #requestDirection(): Direction | undefined {
@@ -371,22 +427,21 @@ export class Connection {
   /** The 101 is held: the WebSocket's messages become its stream events, and it goes out when the WebSocket ends. */
   #startWebSocket(response: MessageBuilder<OispEvent>, exchange: Exchange): void {
     this.#opts.telemetry.add('upgraded_connections');
-    this.#opts.telemetry.add('websocket_connections');
     // The request direction's parser may hold nothing more: the client waits for the 101 before it sends frames.
     this.#sides[this.#requestDirection()!].parser.kill();
-    response.openWebSocket();
+    this.#ws = { session: this.#openWebSocket(response, this.#requestDirection()!), response, exchange };
+  }
+
+  /** A WebSocket whose messages go onto `response` (the handshake's answer) as its stream events. */
+  #openWebSocket(response: MessageBuilder<OispEvent>, clientDirection: Direction): WebSocketSession {
     const t = this.#opts.telemetry;
-    const session = new WebSocketSession(
-      this.#requestDirection()!,
-      response.head.headers,
-      { maxMessageBytes: this.#opts.maxBodyBytes, memory: this.#opts.memory },
-      {
-        message: (direction, m, ts) => response.addWebSocketMessage(direction, m, ts),
-        count: (name, n = 1) => t.add(name, n),
-        error: (kind, detail) => t.error(kind, { conn: this.id, detail }),
-      },
-    );
-    this.#ws = { session, response, exchange };
+    t.add('websocket_connections');
+    response.openWebSocket();
+    return new WebSocketSession(clientDirection, response.head.headers, { maxMessageBytes: this.#opts.maxBodyBytes, memory: this.#opts.memory }, {
+      message: (direction, m, ts) => response.addWebSocketMessage(direction, m, ts),
+      count: (name, n = 1) => t.add(name, n),
+      error: (kind, detail) => t.error(kind, { conn: this.id, detail }),
+    });
   }
 
   #feedWebSocket(direction: Direction, bytes: Uint8Array, origin: Origin): void {
@@ -522,7 +577,10 @@ export class Connection {
       ex.heldMessage = undefined;
     }
     this.#pending = [];
-    for (const st of this.#h2Streams.values()) for (const m of Object.values(st.messages)) m?.release();
+    for (const st of this.#h2Streams.values()) {
+      for (const m of Object.values(st.messages)) m?.release();
+      st.ws?.release();
+    }
     this.#h2Streams.clear();
     this.#h2?.release();
     if (this.#ws) {

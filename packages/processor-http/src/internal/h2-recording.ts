@@ -13,8 +13,9 @@ export interface H2Session {
   close(): Promise<void>;
 }
 
-export async function recordH2(handler: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void): Promise<H2Session> {
-  const server = http2.createServer();
+/** `settings`: the server's SETTINGS (enableConnectProtocol for WebSockets over HTTP/2). */
+export async function recordH2(handler: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void, settings: http2.Settings = {}): Promise<H2Session> {
+  const server = http2.createServer({ settings });
   server.on('stream', handler);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -22,6 +23,8 @@ export async function recordH2(handler: (stream: http2.ServerHttp2Stream, header
   const chunks = relay.chunks;
   const client = http2.connect(`http://127.0.0.1:${relay.port}`);
   await once(client, 'connect');
+  // A client may use what the server's SETTINGS allow only once they came.
+  if (Object.keys(settings).length > 0 && !client.remoteSettings.enableConnectProtocol) await once(client, 'remoteSettings');
   return {
     client,
     chunks,

@@ -245,6 +245,8 @@ export class Http2Session<E> {
       head.method = pseudo[':method'] ?? '';
       head.url = pseudo[':path'] ?? (pseudo[':method'] === 'CONNECT' ? (pseudo[':authority'] ?? '') : '');
       if (pseudo[':authority']) (headers[':authority'] ??= []).push(pseudo[':authority']);
+      // Extended CONNECT (RFC 8441) names the protocol the stream will carry (websocket).
+      if (pseudo[':protocol']) (headers[':protocol'] ??= []).push(pseudo[':protocol']);
     } else if (status === undefined || !(status >= 100 && status <= 999)) {
       // A response whose :status we could not read is not a response we can report.
       this.#handler.count('h2_response_status_unresolved');
