@@ -1,7 +1,8 @@
 // bench/http.ts: the http processor on a recorded mix of capture events built in memory —
 // small JSON exchanges, long SSE streams (OpenAI chat.completion.chunk), large gzip bodies, HTTP/2
-// (JSON calls, and gRPC unary calls, 50 concurrent streams a connection, recorded from node's http2)
-// — beside the floor: JSON.parse of the same bodies from one pre-built buffer (for gRPC, base64 of
+// (JSON calls, and gRPC unary calls, 50 concurrent streams a connection, recorded from node's http2),
+// WebSocket sessions (Responses over a WebSocket, permessage-deflate with context takeover, recorded
+// from the ws library: as many messages as an SSE stream has events) — beside the floor: JSON.parse of the same bodies from one pre-built buffer (for gRPC, base64 of
 // the messages, what the processor must at least produce), in the same run.
 // Run: node bench/http.ts [scale]   (scale 1 = ~130 MB of capture data)
 import zlib from 'node:zlib';
@@ -11,6 +12,7 @@ import { createDefaultConfig } from '../packages/processor-http/src/config.ts';
 import { HttpProcessor } from '../packages/processor-http/src/http-processor.ts';
 import { CaptureScript, testConn } from '../packages/processor-http/src/internal/capture-script.ts';
 import { h2Request, recordH2, type Recorded } from '../packages/processor-http/src/internal/h2-recording.ts';
+import { recordWebSocket, untilReceived } from '../packages/processor-http/src/internal/ws-recording.ts';
 
 const scale = Number(process.argv[2] ?? 1);
 const SMALL_EXCHANGES = Math.round(20_000 * scale);
@@ -18,6 +20,7 @@ const SSE_STREAMS = Math.round(200 * scale);
 const SSE_EVENTS = 500;
 const GZIP_BODIES = Math.round(40 * scale);
 const H2_CONNECTIONS = Math.round(200 * scale);
+const WS_SESSIONS = Math.round(200 * scale);
 
 interface Part {
   name: string;
@@ -156,11 +159,38 @@ endPart('HTTP/2 JSON');
 }
 endPart('gRPC', 'base64');
 
+// WebSocket: one Responses-over-WebSocket session recorded (a response.create, then as many server
+// events as an SSE stream above has), replayed as many connections; with permessage-deflate (each
+// message inflated against its direction's 32 KiB window) and without (framing and unmasking only).
+for (const deflate of [true, false]) {
+  const ws = await recordWebSocket('/v1/responses', deflate ? { threshold: 0 } : false);
+  const messages: string[] = [JSON.stringify({ type: 'response.create', model: 'gpt-5', input: 'Write a long story.' })];
+  ws.client.send(messages[0]);
+  await untilReceived(ws.serverReceived, 1);
+  for (let i = 0; i < SSE_EVENTS; i++) {
+    const e = JSON.stringify({ type: 'response.output_text.delta', sequence_number: i, item_id: 'msg_1', output_index: 0, content_index: 0, delta: ` word${i}` });
+    ws.server.send(e);
+    messages.push(e);
+  }
+  await untilReceived(ws.clientReceived, SSE_EVENTS);
+  await ws.close(1000, '');
+  for (let c = 0; c < WS_SESSIONS; c++) {
+    const s = script();
+    for (const r of ws.chunks) s.chunk(r.direction, r.bytes);
+    s.close();
+    events.push(...s.events);
+    bodies.push(...messages);
+    exchanges++;
+  }
+  endPart(deflate ? 'WebSocket (deflate)' : 'WebSocket (no deflate)');
+}
+
+// (The WebSocket part stays out of the mix, so the mix compares with runs from before it.)
 parts.push({
   name: 'whole mix (HTTP/1.1 parts)',
-  events: parts.filter((p) => p.floor === 'json' && !p.name.startsWith('HTTP/2')).flatMap((p) => p.events),
-  bodies: parts.filter((p) => p.floor === 'json' && !p.name.startsWith('HTTP/2')).flatMap((p) => p.bodies),
-  exchanges: parts.filter((p) => p.floor === 'json' && !p.name.startsWith('HTTP/2')).reduce((n, p) => n + p.exchanges, 0),
+  events: parts.filter((p) => p.floor === 'json' && !p.name.startsWith('HTTP/2') && !p.name.startsWith('WebSocket')).flatMap((p) => p.events),
+  bodies: parts.filter((p) => p.floor === 'json' && !p.name.startsWith('HTTP/2') && !p.name.startsWith('WebSocket')).flatMap((p) => p.bodies),
+  exchanges: parts.filter((p) => p.floor === 'json' && !p.name.startsWith('HTTP/2') && !p.name.startsWith('WebSocket')).reduce((n, p) => n + p.exchanges, 0),
 });
 
 const BATCH = 256;

@@ -11,6 +11,12 @@ import type { MemoryAccount } from './memory-account.ts';
 
 /** The deflate window: back-references reach at most 2^15 bytes. */
 const WINDOW_BYTES = 32 * 1024;
+/**
+ * The window lives at the end of a buffer this big: new output is appended behind it, and only
+ * when there is no room left are the last 32 KiB moved to the front (so about two bytes are
+ * copied per byte inflated, and no buffer is made per message).
+ */
+const WINDOW_BUFFER_BYTES = 48 * 1024;
 /** RFC 7692 section 7.2.1: the sender removed this empty stored block from each message's end. */
 const TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
@@ -42,7 +48,9 @@ export class MessageInflater {
   readonly #contextTakeover: boolean;
   readonly #maxOutput: number;
   readonly #memory: MemoryAccount;
-  #window: Buffer | null = null;
+  #buffer: Buffer | null = null;
+  /** The window is #buffer[#end - min(#end, 32 KiB), #end). */
+  #end = 0;
   /** A message could not be inflated: with context takeover the later ones cannot be either. */
   #lost: string | undefined;
 
@@ -53,7 +61,7 @@ export class MessageInflater {
   }
 
   get heldBytes(): number {
-    return this.#window?.length ?? 0;
+    return this.#buffer?.length ?? 0;
   }
 
   /** One compressed message's payload (all its frames joined). */
@@ -61,8 +69,11 @@ export class MessageInflater {
     if (this.#lost !== undefined) return { error: `permessage-deflate: ${this.#lost}; later messages refer back to it` };
     let out: Buffer;
     try {
-      const options: zlib.ZlibOptions = { maxOutputLength: this.#maxOutput, finishFlush: zlib.constants.Z_SYNC_FLUSH };
-      if (this.#window) options.dictionary = this.#window;
+      // The output buffer is allocated chunkSize at a time: sized to the message (a 16 KiB default
+      // per message cost more than the inflating itself, measured in bench/http.ts).
+      const chunkSize = Math.min(64 * 1024, Math.max(1024, 2 ** Math.ceil(Math.log2(payload.length * 4 + 1))));
+      const options: zlib.ZlibOptions = { maxOutputLength: this.#maxOutput, finishFlush: zlib.constants.Z_SYNC_FLUSH, chunkSize };
+      if (this.#buffer && this.#end > 0) options.dictionary = this.#buffer.subarray(Math.max(0, this.#end - WINDOW_BYTES), this.#end);
       out = zlib.inflateRawSync(Buffer.concat([payload, TAIL]), options);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
@@ -86,21 +97,33 @@ export class MessageInflater {
 
   /** Keep the last 32 KiB decompressed (the window the next message may refer to). */
   #slide(out: Buffer): void {
-    const old = this.#window ?? Buffer.alloc(0);
-    const joined = out.length >= WINDOW_BYTES ? out.subarray(out.length - WINDOW_BYTES) : Buffer.concat([old, out]);
-    const next = Buffer.from(joined.subarray(Math.max(0, joined.length - WINDOW_BYTES)));
-    const delta = next.length - old.length;
-    if (delta > 0 && !this.#memory.reserve(delta)) {
-      this.#lost = 'max_buffered_bytes reached holding the deflate window';
-      this.release();
+    if (!this.#buffer) {
+      if (!this.#memory.reserve(WINDOW_BUFFER_BYTES)) {
+        this.#lost = 'max_buffered_bytes reached holding the deflate window';
+        return;
+      }
+      this.#buffer = Buffer.allocUnsafe(WINDOW_BUFFER_BYTES);
+      this.#end = 0;
+    }
+    const buf = this.#buffer;
+    if (out.length >= WINDOW_BYTES) {
+      out.copy(buf, 0, out.length - WINDOW_BYTES);
+      this.#end = WINDOW_BYTES;
       return;
     }
-    if (delta < 0) this.#memory.release(-delta);
-    this.#window = next;
+    if (this.#end + out.length > buf.length) {
+      // Keep what the window still needs at the front, then append.
+      const keep = Math.min(this.#end, WINDOW_BYTES - out.length);
+      buf.copyWithin(0, this.#end - keep, this.#end);
+      this.#end = keep;
+    }
+    out.copy(buf, this.#end);
+    this.#end += out.length;
   }
 
   release(): void {
-    if (this.#window) this.#memory.release(this.#window.length);
-    this.#window = null;
+    if (this.#buffer) this.#memory.release(this.#buffer.length);
+    this.#buffer = null;
+    this.#end = 0;
   }
 }

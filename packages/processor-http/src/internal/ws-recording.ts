@@ -32,7 +32,8 @@ function received(list: Received[]) {
   };
 }
 
-export async function recordWebSocket(path: string, deflate: PerMessageDeflateOptions = { threshold: 0 }): Promise<WsRecording> {
+/** `deflate`: permessage-deflate options for both ends, or false for none. */
+export async function recordWebSocket(path: string, deflate: PerMessageDeflateOptions | false = { threshold: 0 }): Promise<WsRecording> {
   const httpServer = http.createServer();
   const wss = new WebSocketServer({ server: httpServer, perMessageDeflate: deflate });
   httpServer.listen(0, '127.0.0.1');
