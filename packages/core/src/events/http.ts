@@ -9,14 +9,15 @@ export type HttpHeaders = Record<string, string[]>;
 export interface HttpStreamEvent {
   /** RFC 3339 ns timestamp of the chunk that completed this event. */
   ts: string;
-  /** SSE `event:` field. */
+  /** SSE `event:` field; for a WebSocket message its kind: text, binary (data in base64), close (data `code reason`), error. */
   event?: string;
   /** SSE `id:` field. */
   id?: string;
   /** The event's payload as text (SSE data lines joined with \n; an NDJSON line; a JSON element);
    * for a gRPC message, its bytes in base64, decompressed. */
   data: string;
-  /** gRPC: why the message could not be decompressed (`data` then holds it as sent). */
+  /** gRPC: why the message could not be decompressed (`data` then holds it as sent); WebSocket: why the message is
+   * empty or raw (too big, cut by a gap, not inflated, unfinished), or why that direction stopped (event `error`). */
   error?: string;
   /** For WebSocket messages: which side sent it. */
   direction?: 'egress' | 'ingress';
