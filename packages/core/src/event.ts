@@ -136,6 +136,7 @@ export const EVENT_TYPES = [
   'capture.close',
   'http.request',
   'http.response',
+  'http.websocket',
   'ai.request',
   'ai.response',
   'ai.embedding',

@@ -1,5 +1,6 @@
 // http.request / http.response: complete HTTP messages, made by processor-http from capture.*,
-// read by processor-providers. Internal between stages.
+// read by processor-providers. http.websocket: the messages of a WebSocket opened by such an
+// exchange, handed on as they complete (a WebSocket may stay open for hours). Internal between stages.
 import type { ConnInfo, OispEvent } from '../event.ts';
 
 /** Header name (lower-case) -> values in order (repeated headers kept). */
@@ -58,7 +59,11 @@ interface HttpMessageBase {
   http_version: string;
   headers: HttpHeaders;
   body?: HttpBody;
-  /** Parsed stream events when the body is a stream (SSE, NDJSON, JSON array, WebSocket). */
+  /**
+   * Parsed stream events when the body is a stream (SSE, NDJSON, JSON array, gRPC). A handshake
+   * answer that opened a WebSocket has format `websocket` and no events: it goes out at the
+   * handshake, and the messages follow as http.websocket events with its exchange_id.
+   */
   stream?: { format: 'sse' | 'ndjson' | 'json_array' | 'websocket' | 'grpc'; events: HttpStreamEvent[] };
   /** Set when the message is a gRPC call's. */
   grpc?: GrpcCall;
@@ -95,5 +100,26 @@ export interface HttpResponse extends HttpMessageBase {
   trailers?: HttpHeaders;
 }
 
+/** A WebSocket message: a stream event that always says which side sent it. */
+export type HttpWebSocketMessage = HttpStreamEvent & { direction: 'egress' | 'ingress' };
+
+/**
+ * Messages of a WebSocket, in the order they completed, as soon as they complete: processor-http
+ * hands on those of one capture batch together. The last event of an exchange has `end`; every
+ * WebSocket whose handshake answer went out gets one, however it ended.
+ */
+export interface HttpWebSocket {
+  /** The handshake's exchange (its http.request and http.response carry the same id). */
+  exchange_id: string;
+  conn: ConnInfo;
+  /** May be empty in the last event. */
+  messages: HttpWebSocketMessage[];
+  /** The WebSocket is over: no more http.websocket for this exchange. */
+  end?: boolean;
+  /** It ended without a close frame from each side (the connection closed or went idle, a gap or bad frame stopped a direction). */
+  aborted?: boolean;
+}
+
 export type HttpRequestEvent = OispEvent<'http.request', HttpRequest>;
 export type HttpResponseEvent = OispEvent<'http.response', HttpResponse>;
+export type HttpWebSocketEvent = OispEvent<'http.websocket', HttpWebSocket>;

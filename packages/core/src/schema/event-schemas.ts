@@ -5,7 +5,7 @@ import type { KnownEventType } from '../event.ts';
 import { aiEmbeddingSchema, aiRequestSchema, aiResponseSchema, agentSessionSchema, agentToolCallSchema, agentToolResultSchema } from './ai.ts';
 import { captureCloseSchema, captureDataSchema } from './capture.ts';
 import { envelopeSchema } from './envelope.ts';
-import { httpRequestSchema, httpResponseSchema } from './http.ts';
+import { httpRequestSchema, httpResponseSchema, httpWebSocketSchema } from './http.ts';
 import { fileIoSchema, fileOpenSchema, networkConnectSchema, processExecSchema, processExitSchema } from './system.ts';
 
 /** The schema of `data` for each known event type. */
@@ -14,6 +14,7 @@ export const eventDataSchemas: Readonly<Record<KnownEventType, JsonSchema>> = {
   'capture.close': captureCloseSchema,
   'http.request': httpRequestSchema,
   'http.response': httpResponseSchema,
+  'http.websocket': httpWebSocketSchema,
   'ai.request': aiRequestSchema,
   'ai.response': aiResponseSchema,
   'ai.embedding': aiEmbeddingSchema,

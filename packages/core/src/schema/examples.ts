@@ -85,6 +85,17 @@ function dataOf(type: KnownEventType): unknown {
         host: 'api.openai.com',
         trailers: {},
       };
+    case 'http.websocket':
+      return {
+        exchange_id: `${conn.id}:1`,
+        conn,
+        messages: [
+          { ts: '2026-11-24T22:05:12.100000000Z', event: 'text', direction: 'egress', data: '{"type":"response.create","model":"gpt-5"}' },
+          { ts: '2026-11-24T22:05:12.300000000Z', event: 'text', direction: 'ingress', data: '{"type":"response.created"}' },
+        ],
+        end: true,
+        aborted: false,
+      };
     case 'ai.request':
       return {
         request_id: 'req_01JDQ6Z8Y3',

@@ -1,5 +1,5 @@
-// http.request / http.response (events/http.ts): complete HTTP messages between processor-http
-// and processor-providers.
+// http.request / http.response / http.websocket (events/http.ts): HTTP messages and WebSocket
+// messages between processor-http and processor-providers.
 import type { JsonSchema } from '../component.ts';
 import { arrayOf, bool, closed, count, enumOf, str, strings, timestamp } from './common.ts';
 import { connSchema } from './capture.ts';
@@ -39,3 +39,8 @@ export const httpResponseSchema = closed(
   { ...messageBase, status: { type: 'integer', minimum: 100, maximum: 999 }, reason: str, method: str, url: str, host: str, trailers: headersSchema },
   [...messageRequired, 'status'],
 );
+
+/** A WebSocket message always names the side that sent it. */
+const webSocketMessageSchema = { ...streamEventSchema, required: ['ts', 'data', 'direction'] };
+
+export const httpWebSocketSchema = closed({ exchange_id: str, conn: connSchema, messages: arrayOf(webSocketMessageSchema), end: bool, aborted: bool }, ['exchange_id', 'conn', 'messages']);

@@ -43,6 +43,15 @@ test('renaming data.request_id to data.requestId fails, naming both fields', () 
   assert.deepEqual(errors.sort(), ['data.requestId: unknown field', 'data.request_id: required field is missing'].sort());
 });
 
+test('a WebSocket message without the side that sent it is invalid (a stream event elsewhere may omit it)', () => {
+  const event = exampleEvent('http.websocket');
+  const { direction: _d, ...message } = (event.data as { messages: Record<string, unknown>[] }).messages[0];
+  (event.data as { messages: unknown[] }).messages[0] = message;
+  assert.deepEqual(validateEvent(event).errors, ['data.messages[0].direction: required field is missing']);
+  const response = exampleEvent('http.response');
+  assert.deepEqual(validateEvent(response).errors, []);
+});
+
 test('renaming any envelope field or any data field of any type fails with its name', () => {
   for (const type of EVENT_TYPES) {
     const example = exampleEvent(type) as unknown as Record<string, unknown>;
