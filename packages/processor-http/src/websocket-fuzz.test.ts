@@ -1,16 +1,18 @@
 // Fuzzing the WebSocket layer on its own (the processor-wide fuzzer mostly breaks the HTTP head
 // before a WebSocket starts): the frames of the recorded fixture and hand-made ones, mutated, cut
-// at random, with gaps, with and without permessage-deflate. Whatever comes in: no exception, every
-// message out has its direction and timestamp, what is held stays in the account and goes back to
-// zero. Seed printed; OISP_FUZZ_SEED=<n> replays, OISP_FUZZ_ITERATIONS=<n> scales (default 20,000).
+// at random, with gaps, with and without permessage-deflate, through the outbox that hands messages
+// on at random batch ends and under a tight memory account. Whatever comes in: no exception, every
+// message out has its direction and timestamp, every message completed comes out (kept, or counted
+// in an error message), what is held stays in the account and goes back to zero. Seed printed; OISP_FUZZ_SEED=<n> replays, OISP_FUZZ_ITERATIONS=<n> scales (default 20,000).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
-import { parseEvent, type CaptureData, type HttpHeaders } from '@oisp/core';
+import { parseEvent, type CaptureData, type HttpHeaders, type OispEvent } from '@oisp/core';
 import { MemoryAccount } from './internal/memory-account.ts';
 import { MessageDeflater, wsFrame } from './internal/websocket-frame-writer.ts';
 import { OPCODE } from './internal/websocket-frames.ts';
+import { WebSocketOutbox } from './internal/websocket-outbox.ts';
 import { WebSocketSession, type Direction } from './internal/websocket-session.ts';
 
 const ITERATIONS = Number(process.env.OISP_FUZZ_ITERATIONS ?? 20_000);
@@ -77,18 +79,33 @@ it(`websocket fuzz: ${ITERATIONS} mutated frame streams (seed ${SEED})`, { timeo
   const r = rng(SEED);
   const streams = corpus();
   const memory = new MemoryAccount(256 * 1024);
+  const chunkEvent = { oisp_version: '0.1', event_id: 'fuzz', event_type: 'capture.data', ts: '2026-11-25T00:00:00Z', data: {} } as OispEvent;
+  const conn = { id: 'fuzz', transport: 'tls' as const, generation: 0, pid: 1 };
   let messages = 0;
   const kinds = new Map<string, number>();
   for (let iter = 0; iter < ITERATIONS; iter++) {
     const template = streams[Math.floor(r() * streams.length)];
     const headers: HttpHeaders = template.deflate ? { 'sec-websocket-extensions': [r() < 0.5 ? 'permessage-deflate' : 'permessage-deflate; client_no_context_takeover'] } : {};
-    const session = new WebSocketSession(r() < 0.9 ? 'egress' : 'ingress', headers, { maxMessageBytes: r() < 0.2 ? 512 : 64 * 1024, memory }, {
-      message: (direction, m, ts) => {
-        assert.ok(direction === 'egress' || direction === 'ingress');
-        assert.ok(ts.length > 0, 'every message has a timestamp');
+    const outbox = new WebSocketOutbox('fuzz:0', { event: chunkEvent, ts: chunkEvent.ts }, memory, () => {});
+    let completed = 0;
+    let handedOn = 0;
+    const handOn = (end?: { aborted: boolean }) => {
+      const event = outbox.take(conn, end);
+      for (const m of event?.data.messages ?? []) {
+        assert.ok(m.direction === 'egress' || m.direction === 'ingress');
+        assert.ok(m.ts.length > 0, 'every message has a timestamp');
         assert.equal(typeof m.data, 'string');
+        const notKept = /^(\d+) WebSocket messages not kept/.exec(m.error ?? '');
+        handedOn += notKept ? Number(notKept[1]) : 1;
+        kinds.set(m.event!, (kinds.get(m.event!) ?? 0) + 1);
+      }
+      if (end) assert.equal(event?.data.end, true, 'the WebSocket says it ended');
+    };
+    const session = new WebSocketSession<OispEvent>(r() < 0.9 ? 'egress' : 'ingress', headers, { maxMessageBytes: r() < 0.2 ? 512 : 64 * 1024, memory }, {
+      message: (direction, m, origin) => {
+        completed++;
         messages++;
-        kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
+        outbox.add(direction, m, origin);
       },
       count: () => {},
       error: () => {},
@@ -99,15 +116,18 @@ it(`websocket fuzz: ${ITERATIONS} mutated frame streams (seed ${SEED})`, { timeo
       let n = 0;
       while (pos < bytes.length) {
         const size = 1 + Math.floor(r() < 0.5 ? r() * 8 : r() * 3000);
-        const origin = { event: null, ts: `2026-11-25T00:00:00.${String(n++).padStart(9, '0')}Z` };
+        const origin = { event: chunkEvent, ts: `2026-11-25T00:00:00.${String(n++).padStart(9, '0')}Z` };
         if (r() < 0.02) session.gap(direction, size, origin);
         else session.feed(direction, bytes.subarray(pos, pos + size), origin);
         pos += size;
-        assert.equal(memory.held, session.heldBytes, 'the account holds what the session says it holds');
+        assert.equal(memory.held, session.heldBytes + outbox.heldBytes, 'the account holds what the session and outbox say they hold');
+        if (r() < 0.1) handOn(); // a batch ended
       }
     }
     session.finish();
     session.release();
+    handOn({ aborted: true });
+    assert.equal(handedOn, completed, 'every message completed was handed on, or counted as not kept');
     assert.equal(memory.held, 0, `memory let go (seed ${SEED}, iteration ${iter})`);
   }
   console.log(`websocket fuzz: ${messages} messages out, by kind ${JSON.stringify(Object.fromEntries(kinds))}, peak held ${memory.peak} B`);

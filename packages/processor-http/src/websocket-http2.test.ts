@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type http2 from 'node:http2';
 import { describe, it } from 'node:test';
-import { validateEvent, type HttpRequest, type HttpResponse, type OispEvent } from '@oisp/core';
+import { validateEvent, type HttpRequest, type HttpResponse, type HttpWebSocket, type OispEvent } from '@oisp/core';
 import { createTestSettings, SinkConsumer } from '@oisp/core/testing';
 import { createDefaultConfig } from './config.ts';
 import { HttpProcessor } from './http-processor.ts';
@@ -68,8 +68,14 @@ describe('WebSocket over HTTP/2 extended CONNECT', () => {
     assert.equal(requests[1].data.headers[':protocol']?.[0], 'websocket');
     const answer = responses.find((r) => r.data.exchange_id === requests[1].data.exchange_id)!;
     assert.equal(answer.data.status, 200);
-    assert.equal(answer.data.aborted, undefined, 'both close frames, then the end of the stream');
-    assert.deepEqual(answer.data.stream?.events.map((e) => ({ direction: e.direction, event: e.event, data: e.data })), [
+    assert.deepEqual(answer.data.stream, { format: 'websocket', events: [] }, 'the answer goes out at its head, saying a WebSocket opened');
+    const websocket = sink.events.filter((e) => e.event_type === 'http.websocket') as OispEvent<'http.websocket', HttpWebSocket>[];
+    assert.ok(sink.events.indexOf(answer) < sink.events.indexOf(websocket[0]), 'the answer before the messages');
+    assert.ok(websocket.every((e) => e.data.exchange_id === answer.data.exchange_id));
+    const end = websocket[websocket.length - 1];
+    assert.equal(end.data.end, true);
+    assert.equal(end.data.aborted, undefined, 'both close frames, then the end of the stream');
+    assert.deepEqual(websocket.flatMap((e) => e.data.messages).map((e) => ({ direction: e.direction, event: e.event, data: e.data })), [
       { direction: 'egress', event: 'text', data: sent[0] },
       { direction: 'ingress', event: 'text', data: '{"type":"response.created"}' },
       { direction: 'egress', event: 'text', data: sent[1] },
@@ -86,7 +92,8 @@ describe('WebSocket over HTTP/2 extended CONNECT', () => {
     let seed = 7;
     const r = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const settings = createTestSettings('http');
-    const p = new HttpProcessor(settings, createDefaultConfig(), new SinkConsumer());
+    const sink = new SinkConsumer();
+    const p = new HttpProcessor(settings, createDefaultConfig(), sink);
     for (let iter = 0; iter < 400; iter++) {
       const s = new CaptureScript(testConn(`h2-ws-${iter}`));
       const keep = r() < 0.5 ? recorded.length : Math.floor(r() * recorded.length);
@@ -101,6 +108,11 @@ describe('WebSocket over HTTP/2 extended CONNECT', () => {
       s.close();
       await p.consume(s.events);
       assert.equal(p.bufferedBytes, 0, `iteration ${iter}: everything let go at close`);
+      // Every WebSocket that opened says it ended, once, whatever was lost.
+      const opened = sink.events.filter((e) => e.event_type === 'http.response' && (e.data as HttpResponse).stream?.format === 'websocket').length;
+      const ended = sink.events.filter((e) => e.event_type === 'http.websocket' && (e.data as HttpWebSocket).end).length;
+      assert.equal(ended, opened, `iteration ${iter}: one end for each WebSocket opened`);
+      sink.events.length = 0;
     }
     await p.shutdown();
     assert.equal(settings.telemetry.errorCount('internal_error'), 0, 'no bug of ours caught by the guard');

@@ -1,10 +1,11 @@
 // The `ws` library as the oracle: a real client and server (permessage-deflate with context
 // takeover, fragmented messages both ways, a message past the 32 KiB window, uncompressed and
 // binary ones between) talk through a recording relay; the recorded bytes, replayed through the
-// processor, must give exactly the messages each side received, in order, each way.
+// processor a chunk per batch, must give exactly the messages each side received, in order, each
+// way, in http.websocket events after the 101.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HttpResponse, OispEvent } from '@oisp/core';
+import type { HttpResponse, HttpWebSocket, OispEvent } from '@oisp/core';
 import { createTestSettings, SinkConsumer } from '@oisp/core/testing';
 import { createDefaultConfig } from './config.ts';
 import { HttpProcessor } from './http-processor.ts';
@@ -18,11 +19,13 @@ async function decode(chunks: { direction: 'egress' | 'ingress'; bytes: Buffer }
   const s = new CaptureScript(testConn('ws-live'));
   for (const c of chunks) s.chunk(c.direction, c.bytes);
   s.close();
-  await processor.consume(s.events);
+  for (const event of s.events) await processor.consume([event]);
   await processor.shutdown();
   assert.equal(processor.bufferedBytes, 0);
   const response = sink.events.find((e) => e.event_type === 'http.response') as OispEvent<'http.response', HttpResponse>;
-  return { settings, response, events: response.data.stream?.events ?? [] };
+  const websocket = sink.events.filter((e) => e.event_type === 'http.websocket') as OispEvent<'http.websocket', HttpWebSocket>[];
+  assert.deepEqual(sink.events.map((e) => e.event_type), ['http.request', 'http.response', ...websocket.map(() => 'http.websocket')]);
+  return { settings, response, end: websocket[websocket.length - 1], events: websocket.flatMap((e) => e.data.messages) };
 }
 
 describe('WebSocket decoded as the ws library sent and received it', () => {
@@ -44,9 +47,10 @@ describe('WebSocket decoded as the ws library sent and received it', () => {
       await untilReceived(ws.clientReceived, 4);
       await ws.close(1000, 'done');
 
-      const { response, events, settings } = await decode(ws.chunks);
+      const { response, end, events, settings } = await decode(ws.chunks);
       assert.equal(response.data.status, 101);
-      assert.equal(response.data.aborted, undefined);
+      assert.equal(end.data.end, true);
+      assert.equal(end.data.aborted, undefined);
       const messages = (direction: string) => events.filter((e) => e.direction === direction && e.event !== 'close').map((e) => ({ kind: e.event, data: e.data }));
       assert.deepEqual(messages('egress'), ws.serverReceived);
       assert.deepEqual(messages('ingress'), ws.clientReceived);

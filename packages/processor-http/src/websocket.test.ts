@@ -1,10 +1,11 @@
-// WebSocket after an HTTP/1.1 upgrade, through the whole processor: the 101 response carries every
-// message (direction, timestamp of the chunk that completed it) and goes out when the WebSocket
-// ends. Frames here are built by hand, to reach what real clients do not send on purpose;
+// WebSocket after an HTTP/1.1 upgrade, through the whole processor: the 101 response goes out at
+// the handshake, and the messages (direction, timestamp of the chunk that completed it) follow in
+// http.websocket events at the end of the batch that completed them; the last one says the
+// WebSocket ended. Frames here are built by hand, to reach what real clients do not send on purpose;
 // websocket-live.test.ts checks the same against the `ws` library's own frames.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validateEvent, type HttpResponse, type HttpStreamEvent, type OispEvent } from '@oisp/core';
+import { validateEvent, type HttpResponse, type HttpWebSocket, type OispEvent } from '@oisp/core';
 import { createTestSettings, SinkConsumer } from '@oisp/core/testing';
 import { createDefaultConfig, type HttpProcessorConfig } from './config.ts';
 import { HttpProcessor } from './http-processor.ts';
@@ -30,7 +31,21 @@ async function run(s: CaptureScript, config: Partial<HttpProcessorConfig> = {}, 
   for (const e of m.sink.events) assert.deepEqual(validateEvent(e).errors ?? [], [], `${e.event_type} schema-valid`);
   assert.equal(m.processor.bufferedBytes, 0, 'everything held is let go');
   const response = m.sink.events.find((e) => e.event_type === 'http.response') as OispEvent<'http.response', HttpResponse> | undefined;
-  return { ...m, response, messages: (response?.data.stream?.events ?? []).map(({ direction, event, data, error }) => ({ direction, event, data, ...(error ? { error } : {}) })) };
+  const websocket = m.sink.events.filter((e) => e.event_type === 'http.websocket') as OispEvent<'http.websocket', HttpWebSocket>[];
+  if (websocket.length > 0) {
+    assert.deepEqual(websocket.map((e) => e.data.end === true), websocket.map((_, i) => i === websocket.length - 1), 'one last event, with end, and it is last');
+    assert.ok(websocket.every((e) => e.data.exchange_id === response?.data.exchange_id), 'on the handshake exchange');
+  }
+  const all = websocket.flatMap((e) => e.data.messages);
+  return {
+    ...m,
+    response,
+    websocket,
+    /** The last http.websocket: how the WebSocket ended. */
+    end: websocket[websocket.length - 1],
+    timestamps: all.map((e) => e.ts),
+    messages: all.map(({ direction, event, data, error }) => ({ direction, event, data, ...(error ? { error } : {}) })),
+  };
 }
 
 /** The ts of each capture chunk, to check which chunk completed a message. */
@@ -47,12 +62,14 @@ describe('WebSocket over HTTP/1.1', () => {
     s.egress(wsFrame(OPCODE.close, Buffer.from([0x03, 0xe8, ...Buffer.from('bye')]), { mask: MASK }));
     s.ingress(wsFrame(OPCODE.close, Buffer.from([0x03, 0xe8])));
     s.close();
-    const { sink, response, messages, settings } = await run(s);
-    assert.deepEqual(sink.events.map((e) => e.event_type), ['http.request', 'http.response']);
+    const { sink, response, messages, settings, end, timestamps } = await run(s);
+    assert.deepEqual(sink.events.map((e) => e.event_type), ['http.request', 'http.response', 'http.websocket']);
     assert.equal(response!.data.status, 101);
     assert.equal(response!.data.exchange_id, sink.events[0].data.exchange_id);
-    assert.equal(response!.data.aborted, undefined, 'both close frames seen: a clean end');
-    assert.equal(response!.data.stream!.format, 'websocket');
+    assert.deepEqual(response!.data.stream, { format: 'websocket', events: [] }, 'the handshake answer says a WebSocket opened');
+    assert.equal(response!.data.aborted, undefined);
+    assert.equal(response!.data.last_byte_ts, tsOf(s, 1), 'the 101 ends with its head');
+    assert.equal(end.data.aborted, undefined, 'both close frames seen: a clean end');
     assert.deepEqual(messages, [
       { direction: 'ingress', event: 'text', data: '{"type":"session.created"}' },
       { direction: 'egress', event: 'text', data: '{"type":"response.create","input":"héllo"}' },
@@ -60,8 +77,8 @@ describe('WebSocket over HTTP/1.1', () => {
       { direction: 'egress', event: 'close', data: '1000 bye' },
       { direction: 'ingress', event: 'close', data: '1000' },
     ]);
-    assert.deepEqual(response!.data.stream!.events.map((e: HttpStreamEvent) => e.ts), [1, 2, 3, 4, 5].map((i) => tsOf(s, i)));
-    assert.equal(response!.data.last_byte_ts, tsOf(s, 5));
+    assert.deepEqual(timestamps, [1, 2, 3, 4, 5].map((i) => tsOf(s, i)));
+    assert.equal(end.ts, tsOf(s, 1), 'the event dates from the chunk that completed its first message');
     assert.equal(settings.telemetry.counter('websocket_connections'), 1);
     assert.equal(settings.telemetry.counter('websocket_text_messages'), 2);
     assert.equal(settings.telemetry.errorCount(), 0);
@@ -80,12 +97,12 @@ describe('WebSocket over HTTP/1.1', () => {
     s.egress(client, 1);
     s.ingress(Buffer.concat([wsFrame(OPCODE.pong, 'are you there'), wsFrame(OPCODE.text, '{"a":', { fin: false }), wsFrame(OPCODE.continuation, '1}')]), 1);
     s.close();
-    const { messages, response, settings } = await run(s, {}, true);
+    const { messages, end, settings } = await run(s, {}, true);
     assert.deepEqual(messages, [
       { direction: 'egress', event: 'text', data: '{"type":"response.create","input":"' + 'x'.repeat(70_000) + '"}' },
       { direction: 'ingress', event: 'text', data: '{"a":1}' },
     ]);
-    assert.equal(response!.data.aborted, true, 'no close frames: the WebSocket did not end cleanly');
+    assert.equal(end.data.aborted, true, 'no close frames: the WebSocket did not end cleanly');
     assert.equal(settings.telemetry.counter('websocket_pings'), 1);
     assert.equal(settings.telemetry.counter('websocket_pongs'), 1);
   });
@@ -181,13 +198,13 @@ describe('WebSocket over HTTP/1.1', () => {
     s.lose('ingress', 5); // between frames: where the next one starts is lost
     s.ingress(wsFrame(OPCODE.text, 'unreachable'));
     s.close();
-    const { messages, response, settings } = await run(s);
+    const { messages, end, settings } = await run(s);
     assert.deepEqual(messages, [
       { direction: 'ingress', event: 'text', data: '', error: '10 bytes lost in the capture: 26 bytes on the wire not kept' },
       { direction: 'ingress', event: 'text', data: 'after the gap' },
       { direction: 'ingress', event: 'error', data: '', error: 'capture gap of 5 bytes at byte 43: the frames after it cannot be found; the rest of this direction is not read' },
     ]);
-    assert.equal(response!.data.aborted, true);
+    assert.equal(end.data.aborted, true);
     assert.equal(settings.telemetry.counter('websocket_bytes_lost'), 15);
     assert.equal(settings.telemetry.errorCount('websocket_framing_lost'), 1);
   });
@@ -198,9 +215,67 @@ describe('WebSocket over HTTP/1.1', () => {
     s.ingress(upgradeResponse());
     s.ingress(wsFrame(OPCODE.text, 'part one, ', { fin: false }));
     s.close();
-    const { messages, response } = await run(s);
+    const { messages, end } = await run(s);
     assert.deepEqual(messages, [{ direction: 'ingress', event: 'text', data: '', error: 'message unfinished when the WebSocket ended (10 payload bytes seen)' }]);
-    assert.equal(response!.data.aborted, true);
+    assert.equal(end.data.aborted, true);
+  });
+
+  it('hands each message on at the end of the batch that completed it, with the WebSocket still open', async () => {
+    const { sink, processor } = make();
+    const s = new CaptureScript(testConn('ws-live'));
+    s.egress(UPGRADE_REQUEST);
+    s.ingress(upgradeResponse());
+    await processor.consume(s.events.splice(0));
+    assert.deepEqual(sink.events.map((e) => `${e.event_type} ${e.data.status ?? ''}`.trim()), ['http.request', 'http.response 101'], 'the 101 is out at the handshake');
+    const frame = wsFrame(OPCODE.text, '{"type":"response.create"}', { mask: MASK });
+    s.egress(frame.subarray(0, 5));
+    await processor.consume(s.events.splice(0));
+    assert.equal(sink.events.length, 2, 'half a message: nothing to hand on');
+    s.egress(frame.subarray(5));
+    s.ingress(wsFrame(OPCODE.text, '{"type":"response.created"}'));
+    s.ingress(wsFrame(OPCODE.text, '{"type":"response.completed"}'));
+    await processor.consume(s.events.splice(0));
+    const third = sink.events[2] as OispEvent<'http.websocket', HttpWebSocket>;
+    assert.equal(third.event_type, 'http.websocket');
+    assert.deepEqual(third.data.messages.map((m) => `${m.direction} ${m.data}`), ['egress {"type":"response.create"}', 'ingress {"type":"response.created"}', 'ingress {"type":"response.completed"}'], 'one event for the messages of one batch');
+    assert.equal(third.data.end, undefined, 'the WebSocket goes on');
+    assert.equal(processor.bufferedBytes, 0, 'nothing held between messages');
+    await processor.consume([]);
+    assert.equal(sink.events.length, 3, 'a batch that completes no message hands nothing on');
+    s.close();
+    await processor.consume(s.events.splice(0));
+    assert.deepEqual(sink.events.slice(3).map((e) => e.data), [{ exchange_id: third.data.exchange_id, conn: third.data.conn, messages: [], end: true, aborted: true }]);
+  });
+
+  it('holds nothing for a long-lived WebSocket between batches, however many messages it carried', async () => {
+    const { sink, processor } = make();
+    const s = new CaptureScript(testConn('ws-long'));
+    s.egress(UPGRADE_REQUEST);
+    s.ingress(upgradeResponse());
+    await processor.consume(s.events.splice(0));
+    for (let turn = 0; turn < 500; turn++) {
+      s.egress(wsFrame(OPCODE.text, `{"type":"response.create","turn":${turn}}`, { mask: MASK }));
+      s.ingress(wsFrame(OPCODE.text, `{"type":"response.completed","answer":"${'z'.repeat(1000)}"}`));
+      await processor.consume(s.events.splice(0));
+      assert.equal(processor.bufferedBytes, 0, `turn ${turn}: nothing held once its messages went out`);
+    }
+    const messages = sink.events.filter((e) => e.event_type === 'http.websocket').flatMap((e) => (e.data as HttpWebSocket).messages);
+    assert.equal(messages.length, 1000);
+    assert.ok(processor.peakBufferedBytes < 8 * 1024, `peak ${processor.peakBufferedBytes} B: one batch's messages`);
+  });
+
+  it('counts the messages memory cannot hold in an error message of the direction, and hands the rest on', async () => {
+    const s = new CaptureScript(testConn('ws-memory'));
+    s.egress(UPGRADE_REQUEST);
+    s.ingress(upgradeResponse());
+    for (let i = 0; i < 30; i++) s.ingress(wsFrame(OPCODE.text, `{"n":${i},"pad":"${'p'.repeat(300)}"}`));
+    s.close();
+    const { messages, settings } = await run(s, { max_buffered_bytes: 8192, max_header_bytes: 4096 });
+    const kept = messages.filter((m) => m.event === 'text');
+    const error = messages.filter((m) => m.event === 'error');
+    assert.ok(kept.length > 0 && kept.length < 30, `${kept.length} kept`);
+    assert.deepEqual(error, [{ direction: 'ingress', event: 'error', data: '', error: `${30 - kept.length} WebSocket messages not kept: max_buffered_bytes reached` }]);
+    assert.equal(settings.telemetry.counter('websocket_messages_not_kept'), 30 - kept.length);
   });
 
   it('leaves other upgrades (h2c) and CONNECT tunnels alone, as before', async () => {

@@ -1,7 +1,8 @@
 // Writes testdata/websocket-responses/input.jsonl: a real WebSocket (the `ws` library's client and
 // server through a recording relay, permessage-deflate with context takeover) carrying an OpenAI
 // Responses-over-WebSocket exchange with a tool call: two response.create messages (fragmented)
-// and the server's events (one fragmented), then a close handshake. It feeds the fixture table and
+// and the server's events (one fragmented), then a close handshake. Each turn ends a batch (the
+// processor hands a turn's messages on before the WebSocket ends). It feeds the fixture table and
 // the fuzzer's corpus. Run: node packages/processor-http/testdata/make-websocket-input.ts, then
 // UPDATE_FIXTURES=1 and review.
 import fs from 'node:fs';
@@ -44,6 +45,8 @@ const turns = [
 ];
 
 const ws = await recordWebSocket('/v1/responses');
+/** Chunks recorded when each turn was over. */
+const turnEnds: number[] = [];
 let expected = 0;
 for (const turn of turns) {
   sendFragmented(ws.client, JSON.stringify(turn.create), 3);
@@ -55,12 +58,22 @@ for (const turn of turns) {
   }
   expected += turn.events.length;
   await untilReceived(ws.clientReceived, expected);
+  turnEnds.push(ws.chunks.length);
 }
 await ws.close(1000, '');
 
 const s = new CaptureScript(testConn('conn-ws-responses', { sni: 'api.openai.com', remote: { ip: '162.159.140.245', port: 443 } }));
-for (const c of ws.chunks) s.chunk(c.direction, c.bytes);
+const batchEnds = new Set<number>();
+for (const [i, c] of ws.chunks.entries()) {
+  s.chunk(c.direction, c.bytes);
+  if (turnEnds.includes(i + 1)) batchEnds.add(s.events.length);
+}
 s.close();
+const lines: string[] = [];
+for (const [n, e] of s.events.entries()) {
+  lines.push(serializeEvent({ ...e, event_id: `01JDQ8${String(n).padStart(20, '0')}` }));
+  if (batchEnds.has(n + 1)) lines.push(JSON.stringify({ batch_end: true }));
+}
 const dir = path.join(path.dirname(new URL(import.meta.url).pathname), 'websocket-responses');
 fs.mkdirSync(dir, { recursive: true });
-fs.writeFileSync(path.join(dir, 'input.jsonl'), s.events.map((e, n) => serializeEvent({ ...e, event_id: `01JDQ8${String(n).padStart(20, '0')}` })).join('\n') + '\n');
+fs.writeFileSync(path.join(dir, 'input.jsonl'), lines.join('\n') + '\n');

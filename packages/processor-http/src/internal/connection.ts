@@ -9,6 +9,7 @@ import { grpcCall } from './grpc-messages.ts';
 import { MessageBuilder, type BuilderLimits } from './message-builder.ts';
 import type { MemoryAccount } from './memory-account.ts';
 import { Reassembler, type ChunkOrigin } from './reassembler.ts';
+import { WebSocketOutbox } from './websocket-outbox.ts';
 import { isWebSocketUpgrade, WebSocketSession } from './websocket-session.ts';
 
 export type Direction = 'egress' | 'ingress';
@@ -24,7 +25,7 @@ export interface ConnectionOptions {
   decodeServerSide: boolean;
   memory: MemoryAccount;
   telemetry: ComponentTelemetry;
-  /** Where finished http.* events go (the processor's output batch). */
+  /** Where http.* events go (the processor's output batch). */
   emit(event: OispEvent): void;
 }
 
@@ -40,6 +41,12 @@ interface Exchange {
   heldMessage?: MessageBuilder<OispEvent>;
 }
 
+/** An open WebSocket: its frames read by the session, its messages waiting in the outbox for the batch's end. */
+interface OpenWebSocket {
+  session: WebSocketSession<OispEvent>;
+  outbox: WebSocketOutbox;
+}
+
 interface H2Stream {
   exchange: Exchange;
   messages: Partial<Record<Direction, MessageBuilder<OispEvent>>>;
@@ -47,8 +54,8 @@ interface H2Stream {
   responseEnded?: boolean;
   /** The request was an extended CONNECT for a WebSocket (RFC 8441). */
   websocketAsked?: boolean;
-  /** Set once its 2xx came: the stream's DATA is WebSocket frames, the response collects the messages. */
-  ws?: WebSocketSession;
+  /** Set once its 2xx came (and went out): the stream's DATA is WebSocket frames. */
+  ws?: OpenWebSocket;
 }
 
 interface Side {
@@ -79,8 +86,8 @@ export class Connection {
   #h2: Http2Session<OispEvent> | null = null;
   readonly #h2Streams = new Map<number, H2Stream>();
   #protocolDecided = false;
-  /** Set after a 101 to WebSocket: the messages go onto the 101 response, emitted when the WebSocket ends. */
-  #ws: { session: WebSocketSession; response: MessageBuilder<OispEvent>; exchange: Exchange } | null = null;
+  /** Set after a 101 to WebSocket (the 101 has gone out): both directions are frames from here on. */
+  #ws: OpenWebSocket | null = null;
 
   constructor(conn: ConnInfo, nowMs: number, opts: ConnectionOptions) {
     this.id = conn.id;
@@ -102,12 +109,12 @@ export class Connection {
       n += side.reassembler.pendingBytes + side.parser.heldBytes + (side.message?.heldBytes ?? 0);
     }
     for (const ex of this.#pending) n += ex.heldMessage?.heldBytes ?? 0;
-    if (this.#ws) n += this.#ws.session.heldBytes + this.#ws.response.heldBytes;
+    if (this.#ws) n += this.#ws.session.heldBytes + this.#ws.outbox.heldBytes;
     if (this.#h2) {
       n += this.#h2.heldBytes;
       for (const st of this.#h2Streams.values()) {
         for (const m of Object.values(st.messages)) n += m?.heldBytes ?? 0;
-        n += st.ws?.heldBytes ?? 0;
+        if (st.ws) n += st.ws.session.heldBytes + st.ws.outbox.heldBytes;
       }
     }
     return n;
@@ -122,12 +129,20 @@ export class Connection {
     side.reassembler.push(d.offset, d.data, { event, ts: event.ts }, d.bytes_lost ?? 0);
   }
 
-  /** End of batch: holes still open are losses. */
+  /** End of batch: holes still open are losses, and the WebSocket messages completed in it go out. */
   flush(): void {
     if (this.skipped) return;
     this.#sides.egress.reassembler.flush();
     if (this.skipped) return;
     this.#sides.ingress.reassembler.flush();
+    if (this.skipped) return;
+    if (this.#ws) this.#sendMessages(this.#ws);
+    for (const st of this.#h2Streams.values()) if (st.ws) this.#sendMessages(st.ws);
+  }
+
+  #sendMessages(ws: OpenWebSocket): void {
+    const event = ws.outbox.take(this.conn);
+    if (event) this.#opts.emit(event);
   }
 
   /** The connection is gone: close-delimited bodies end, anything else in flight is aborted. */
@@ -253,8 +268,9 @@ export class Connection {
       body: (stream, dir, bytes, origin) => {
         const st = this.#h2Streams.get(stream);
         if (!st?.ws) return st?.messages[dir]?.body(bytes, origin);
-        st.ws.feed(dir, bytes, origin);
-        if (st.ws.closedBothWays) this.#endH2WebSocket(stream, st, origin);
+        st.ws.outbox.saw(origin);
+        st.ws.session.feed(dir, bytes, origin);
+        if (st.ws.session.closedBothWays) this.#endH2WebSocket(stream, st, origin);
       },
       end: (stream, dir, origin, trailers) => {
         const st = this.#h2Streams.get(stream);
@@ -275,10 +291,7 @@ export class Connection {
         const st = this.#h2Streams.get(stream);
         if (!st) return;
         this.#h2Streams.delete(stream);
-        if (st.ws) {
-          st.ws.finish();
-          st.ws.release();
-        }
+        if (st.ws) this.#endOpenWebSocket(st.ws, origin);
         // The request goes out first, so a response held for it follows.
         for (const dir of this.#requestDirectionFirst()) {
           const message = st.messages[dir];
@@ -294,8 +307,9 @@ export class Connection {
   }
 
   /**
-   * An extended CONNECT: its request has no end until the WebSocket ends, so it goes out as soon as
-   * its head is read; a 2xx answer opens the WebSocket on the stream (its DATA are frames).
+   * An extended CONNECT: neither its request nor its answer has an end until the WebSocket ends, so
+   * each goes out as soon as its head is read; a 2xx answer opens the WebSocket on the stream (its
+   * DATA are frames).
    */
   #h2WebSocketHead(st: H2Stream, dir: Direction, head: MessageHead, last: Origin): void {
     const message = st.messages[dir]!;
@@ -303,20 +317,18 @@ export class Connection {
       delete st.messages[dir];
       this.#emit(message, st.exchange, false, last, undefined, st.unresolved[dir]);
     } else if (head.status! >= 200 && head.status! < 300 && this.#requestDirection() !== undefined) {
-      st.ws = this.#openWebSocket(message, this.#requestDirection()!);
+      delete st.messages[dir];
+      const exchangeId = `${this.id}:${st.exchange.n}`;
+      message.openWebSocket();
+      this.#emit(message, st.exchange, false, last, undefined, st.unresolved[dir]);
+      st.ws = this.#openWebSocket(message.head.headers, exchangeId, last);
     }
   }
 
   #endH2WebSocket(stream: number, st: H2Stream, origin: Origin): void {
-    const ws = st.ws!;
-    const responseDirection = other(this.#requestDirection()!);
-    const response = st.messages[responseDirection];
     this.#h2Streams.delete(stream);
-    const clean = ws.closedBothWays;
-    ws.finish();
-    ws.release();
-    for (const m of Object.values(st.messages)) if (m !== response) m?.release();
-    if (response) this.#emit(response, st.exchange, !clean, origin, undefined, st.unresolved[responseDirection]);
+    for (const m of Object.values(st.messages)) m?.release();
+    this.#endOpenWebSocket(st.ws!, origin);
   }
 
   #requestDirection(): Direction | undefined {
@@ -413,7 +425,7 @@ export class Connection {
     side.exchange = null;
     if (!message || !exchange) return; // interim response
     if (message.head.kind === 'response' && isWebSocketUpgrade(message.head.status, message.head.headers) && this.role !== undefined) {
-      this.#startWebSocket(message, exchange);
+      this.#startWebSocket(message, exchange, origin);
       return;
     }
     this.#emit(message, exchange, false, origin, trailers);
@@ -424,28 +436,33 @@ export class Connection {
     }
   }
 
-  /** The 101 is held: the WebSocket's messages become its stream events, and it goes out when the WebSocket ends. */
-  #startWebSocket(response: MessageBuilder<OispEvent>, exchange: Exchange): void {
+  /** The 101 goes out now (a WebSocket may stay open for hours); its messages follow as http.websocket events. */
+  #startWebSocket(response: MessageBuilder<OispEvent>, exchange: Exchange, origin: Origin): void {
     this.#opts.telemetry.add('upgraded_connections');
     // The request direction's parser may hold nothing more: the client waits for the 101 before it sends frames.
     this.#sides[this.#requestDirection()!].parser.kill();
-    this.#ws = { session: this.#openWebSocket(response, this.#requestDirection()!), response, exchange };
+    const exchangeId = `${this.id}:${exchange.n}`;
+    response.openWebSocket();
+    this.#emit(response, exchange, false, origin);
+    this.#ws = this.#openWebSocket(response.head.headers, exchangeId, origin);
   }
 
-  /** A WebSocket whose messages go onto `response` (the handshake's answer) as its stream events. */
-  #openWebSocket(response: MessageBuilder<OispEvent>, clientDirection: Direction): WebSocketSession {
+  /** A WebSocket whose messages wait in an outbox for the end of the batch that completed them. */
+  #openWebSocket(handshakeHeaders: HttpHeaders, exchangeId: string, opened: Origin): OpenWebSocket {
     const t = this.#opts.telemetry;
     t.add('websocket_connections');
-    response.openWebSocket();
-    return new WebSocketSession(clientDirection, response.head.headers, { maxMessageBytes: this.#opts.maxBodyBytes, memory: this.#opts.memory }, {
-      message: (direction, m, ts) => response.addWebSocketMessage(direction, m, ts),
+    const outbox = new WebSocketOutbox(exchangeId, opened, this.#opts.memory, () => t.add('websocket_messages_not_kept'));
+    const session = new WebSocketSession<OispEvent>(this.#requestDirection()!, handshakeHeaders, { maxMessageBytes: this.#opts.maxBodyBytes, memory: this.#opts.memory }, {
+      message: (direction, m, origin) => outbox.add(direction, m, origin),
       count: (name, n = 1) => t.add(name, n),
       error: (kind, detail) => t.error(kind, { conn: this.id, detail }),
     });
+    return { session, outbox };
   }
 
   #feedWebSocket(direction: Direction, bytes: Uint8Array, origin: Origin): void {
     const ws = this.#ws!;
+    ws.outbox.saw(origin);
     ws.session.feed(direction, bytes, origin);
     // Both close frames seen: the WebSocket is over, nothing after it is read.
     if (ws.session.closedBothWays) {
@@ -454,14 +471,22 @@ export class Connection {
     }
   }
 
-  /** The 101 response goes out with every message; aborted unless both sides sent their close frame. */
-  #endWebSocket(origin: Origin): void {
+  #endWebSocket(origin?: Origin): void {
     const ws = this.#ws!;
     this.#ws = null;
+    this.#endOpenWebSocket(ws, origin);
+  }
+
+  /**
+   * Messages in flight come out flagged, then the last http.websocket: aborted unless both sides
+   * sent their close frame. Without `origin` (the connection gave up) it dates from the latest chunk.
+   */
+  #endOpenWebSocket(ws: OpenWebSocket, origin?: Origin): void {
     const clean = ws.session.closedBothWays;
+    if (origin) ws.outbox.saw(origin);
     ws.session.finish();
     ws.session.release();
-    this.#emit(ws.response, ws.exchange, !clean, origin);
+    this.#opts.emit(ws.outbox.take(this.conn, { aborted: !clean })!);
   }
 
   #onAbort(side: Side, lost: number, origin: Origin): void {
@@ -561,6 +586,13 @@ export class Connection {
 
   #skip(): void {
     this.skipped = true;
+    // A WebSocket still open ends here, aborted: whoever reads its messages learns it is over.
+    if (this.#ws) this.#endWebSocket();
+    for (const st of this.#h2Streams.values()) {
+      if (!st.ws) continue;
+      this.#endOpenWebSocket(st.ws);
+      st.ws = undefined;
+    }
     this.#dropAll();
   }
 
@@ -579,16 +611,20 @@ export class Connection {
     this.#pending = [];
     for (const st of this.#h2Streams.values()) {
       for (const m of Object.values(st.messages)) m?.release();
-      st.ws?.release();
+      if (st.ws) releaseWebSocket(st.ws);
     }
     this.#h2Streams.clear();
     this.#h2?.release();
     if (this.#ws) {
-      this.#ws.session.release();
-      this.#ws.response.release();
+      releaseWebSocket(this.#ws);
       this.#ws = null;
     }
   }
+}
+
+function releaseWebSocket(ws: OpenWebSocket): void {
+  ws.session.release();
+  ws.outbox.release();
 }
 
 function other(direction: Direction): Direction {

@@ -8,7 +8,6 @@ import { decodeContent, parseContentEncoding } from './content-decoding.ts';
 import { isTextualType, mediaType, sniffText, utf8Text } from './body-text.ts';
 import { GrpcMessageParser, isGrpc } from './grpc-messages.ts';
 import { JsonArrayParser, NdjsonParser, SseParser, type StreamEventOut, type StreamParser } from './stream-parsers.ts';
-import type { WebSocketMessage } from './websocket-messages.ts';
 
 export interface BuilderLimits {
   maxBodyBytes: number;
@@ -46,10 +45,8 @@ export class MessageBuilder<E> {
   #stream: StreamParser | null = null;
   #events: HttpStreamEvent[] = [];
   #held = 0;
-  /** A 101 that opened a WebSocket: its stream is the messages after it, not a body. */
+  /** A handshake answer that opened a WebSocket: its messages follow in http.websocket events, not a body. */
   #websocket = false;
-  /** WebSocket messages memory could not hold (said in a last event, never silently). */
-  #messagesNotKept = 0;
 
   /**
    * The parsed head's size must already be reserved in the memory account by the caller: the
@@ -129,16 +126,9 @@ export class MessageBuilder<E> {
     return true;
   }
 
-  /** From here on this (101) response collects the WebSocket's messages as its stream events. */
+  /** This (101, or 2xx to an extended CONNECT) response opened a WebSocket: it says so with an empty websocket stream. */
   openWebSocket(): void {
     this.#websocket = true;
-  }
-
-  addWebSocketMessage(direction: 'egress' | 'ingress', message: WebSocketMessage, ts: string): void {
-    this.#lastTs = ts;
-    const ev: StreamEventOut = { event: message.kind, data: message.data };
-    if (message.error !== undefined) ev.error = message.error;
-    if (!this.#addEvent(ev, ts, direction)) this.#messagesNotKept++;
   }
 
   /** A capture gap cut this message. */
@@ -165,10 +155,7 @@ export class MessageBuilder<E> {
       if (!aborted) for (const ev of this.#stream.end()) this.#addEvent(ev, this.#lastTs);
       data.stream = { format: this.#stream.format, events: this.#events };
     } else if (this.#websocket) {
-      if (this.#messagesNotKept > 0) {
-        this.#events.push({ ts: this.#lastTs, event: 'error', data: '', error: `${this.#messagesNotKept} WebSocket messages not kept: max_buffered_bytes reached` });
-      }
-      data.stream = { format: 'websocket', events: this.#events };
+      data.stream = { format: 'websocket', events: [] };
     }
     data.first_byte_ts = this.first.ts;
     data.last_byte_ts = this.#lastTs;
@@ -226,23 +213,21 @@ export class MessageBuilder<E> {
     this.#adjust(stream.heldBytes - before);
   }
 
-  /** False when memory could not hold the event (it is not kept). */
-  #addEvent(ev: StreamEventOut, ts: string, direction?: 'egress' | 'ingress'): boolean {
+  /** An event memory cannot hold is not kept (the body says truncated). */
+  #addEvent(ev: StreamEventOut, ts: string): void {
     // The text plus what an event object and its timestamp cost besides.
     const size = EVENT_OVERHEAD + ev.data.length + (ev.event?.length ?? 0) + (ev.id?.length ?? 0) + (ev.error?.length ?? 0);
     if (!this.#limits.memory.reserve(size)) {
       this.#truncated = true;
       this.#limits.onMemoryLimit?.();
-      return false;
+      return;
     }
     this.#held += size;
     const out: HttpStreamEvent = { ts, data: ev.data };
     if (ev.event !== undefined) out.event = ev.event;
     if (ev.id !== undefined) out.id = ev.id;
     if (ev.error !== undefined) out.error = ev.error;
-    if (direction !== undefined) out.direction = direction;
     this.#events.push(out);
-    return true;
   }
 
   /** Follow the stream parser's own buffer in the account (it may shrink or grow). */
