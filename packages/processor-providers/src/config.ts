@@ -27,6 +27,8 @@ export interface ProvidersProcessorConfig {
   max_pending_requests: number;
   /** A request whose response has not come after this long (event time) is given up (counted). */
   request_ttl_ms: number;
+  /** Text one unfinished call on a WebSocket may hold (its ask and answer); past it, answer events other than the final one are not kept (said on the call). */
+  max_websocket_call_bytes: number;
   /** How much content leaves: full (secrets redacted), metadata (hashes and lengths), none. */
   content: 'full' | 'metadata' | 'none';
   /** Salt of the key fingerprints (auth.key_hash); the same salt on every host makes them comparable. Default: this host's machine id. */
@@ -36,7 +38,7 @@ export interface ProvidersProcessorConfig {
 }
 
 export function createDefaultConfig(): ProvidersProcessorConfig {
-  return { endpoints: [], detect_api_shape: true, keep_http: false, max_pending_requests: 10_000, request_ttl_ms: 15 * 60 * 1000, content: 'full' };
+  return { endpoints: [], detect_api_shape: true, keep_http: false, max_pending_requests: 10_000, request_ttl_ms: 15 * 60 * 1000, max_websocket_call_bytes: 16 * 1024 * 1024, content: 'full' };
 }
 
 const defaults = createDefaultConfig();
@@ -65,6 +67,7 @@ export const configSchema: JsonSchema = {
     keep_http: { type: 'boolean', default: defaults.keep_http },
     max_pending_requests: { type: 'integer', minimum: 1, default: defaults.max_pending_requests },
     request_ttl_ms: { type: 'integer', minimum: 1, default: defaults.request_ttl_ms },
+    max_websocket_call_bytes: { type: 'integer', minimum: 1024, default: defaults.max_websocket_call_bytes },
     content: { enum: ['full', 'metadata', 'none'], default: defaults.content, description: 'full (secrets redacted), metadata (hashes and lengths only) or none.' },
     auth_hash_salt: { type: 'string', minLength: 8, 'x-secret': true },
     price_file: { type: 'string', minLength: 1 },

@@ -6,28 +6,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { validateEvent, type OispEvent } from '@oisp/core';
+import { validateEvent } from '@oisp/core';
 import { createTestSettings, SinkConsumer } from '@oisp/core/testing';
 import { createDefaultConfig } from './config.ts';
-import { exchangeEvents, type FixtureExchange } from './internal/fixture-exchange.ts';
+import { exchangeEvents, normalise, type FixtureExchange } from './internal/fixture-exchange.ts';
 import { ProvidersProcessor } from './providers-processor.ts';
 
 const testdata = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'testdata');
 const update = process.env.UPDATE_FIXTURES === '1';
-
-/** What a fixture pins down of an event: its type, data and confidence, with stable request ids. */
-function normalise(events: OispEvent[]): unknown[] {
-  const ids = new Map<string, string>();
-  const stable = (id: string) => {
-    if (!ids.has(id)) ids.set(id, `request-${ids.size + 1}`);
-    return ids.get(id);
-  };
-  return events.map((e) => {
-    const data = structuredClone(e.data) as Record<string, unknown>;
-    if (typeof data.request_id === 'string') data.request_id = stable(data.request_id);
-    return { event_type: e.event_type, ...(e.confidence ? { confidence: e.confidence } : {}), data };
-  });
-}
 
 const scenarios = fs
   .readdirSync(testdata, { withFileTypes: true })

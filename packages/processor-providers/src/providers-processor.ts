@@ -1,6 +1,7 @@
-// The `providers` processor: http.request / http.response with an AI provider in, ai.* and agent.*
-// out. Other events pass through untouched and in order; the http.* of decoded calls are consumed
-// (unless keep_http). A request waits for its response by exchange id, bounded in count and time.
+// The `providers` processor: http.request / http.response / http.websocket with an AI provider in,
+// ai.* and agent.* out. Other events pass through untouched and in order; the http.* of decoded
+// calls are consumed (unless keep_http). A request waits for its response by exchange id, bounded in
+// count and time; a WebSocket to a model API is followed by exchange id until it ends, bounded in count.
 import {
   newEventId,
   parseTimestamp,
@@ -9,6 +10,7 @@ import {
   type Consumer,
   type HttpRequestEvent,
   type HttpResponseEvent,
+  type HttpWebSocketEvent,
   type OispEvent,
   type Processor,
 } from '@oisp/core';
@@ -20,7 +22,7 @@ import { ProviderDetector, type Detected } from './internal/provider-detector.ts
 import { providerError, statusError } from './internal/provider-error.ts';
 import { PROVIDERS } from './internal/provider-table.ts';
 import { findRoute, findShapeRoute, findWebSocketApi, otherCallType, type RouteMatch } from './internal/routes.ts';
-import type { WebSocketApi, WebSocketCall } from './internal/websocket-api.ts';
+import type { WebSocketApi, WebSocketCall, WebSocketCalls } from './internal/websocket-api.ts';
 import { newToolResults } from './internal/tool-results.ts';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -28,7 +30,7 @@ import { authOf } from './internal/auth.ts';
 import { applyContentMode } from './internal/content-mode.ts';
 import { PriceTable } from './internal/cost.ts';
 import { redactHeaders, redactText, redactUrl, redactValue } from './internal/redact.ts';
-import type { AiEmbedding, AiResponse, HttpRequest, HttpResponse } from '@oisp/core';
+import type { AiEmbedding, AiResponse, HttpRequest, HttpResponse, HttpWebSocket } from '@oisp/core';
 
 interface PendingCall {
   facts: RequestFacts;
@@ -36,8 +38,26 @@ interface PendingCall {
   call: CallContext;
   firstByteTs: string;
   lastSeenNs: bigint;
-  /** A WebSocket upgrade to a model API: its calls come with the 101 response's messages. */
-  websocket?: { api: WebSocketApi; upgrade: HttpRequestEvent; detected: Detected };
+  /** A WebSocket upgrade to a model API: not a call itself; its calls come in the messages after its 101. */
+  websocket?: WebSocketUpgrade;
+}
+
+interface WebSocketUpgrade {
+  api: WebSocketApi;
+  upgrade: HttpRequestEvent;
+  detected: Detected;
+}
+
+/** A WebSocket to a model API, open: its messages divided into calls as they come. */
+interface OpenWebSocket extends WebSocketUpgrade {
+  /** The handshake's answer: each call's response is built on it. */
+  handshake: HttpResponseEvent;
+  /** The API family is the WebSocket's (openai.realtime), its shapes the decoder's (Responses). */
+  route: RouteMatch;
+  calls: WebSocketCalls;
+  /** Calls seen so far: each gets exchange id `<handshake>/ws<n>`. */
+  seen: number;
+  labels: { provider: string; api: string };
 }
 
 /** Header names providers use for their request id, when the body has none. */
@@ -65,6 +85,7 @@ export class ProvidersProcessor implements Processor {
   readonly #next: Consumer;
   readonly #detector: ProviderDetector;
   readonly #pending = new Map<string, PendingCall>();
+  readonly #webSockets = new Map<string, OpenWebSocket>();
   readonly #toolCalls = new Map<string, string>();
   #latestNs = 0n;
   readonly #prices: PriceTable;
@@ -84,6 +105,13 @@ export class ProvidersProcessor implements Processor {
     return this.#pending.size;
   }
 
+  /** Text held for the calls not finished yet on open WebSockets. */
+  get webSocketHeldBytes(): number {
+    let n = 0;
+    for (const ws of this.#webSockets.values()) n += ws.calls.heldBytes;
+    return n;
+  }
+
   async start(): Promise<void> {}
 
   async consume(batch: Batch): Promise<void> {
@@ -98,9 +126,12 @@ export class ProvidersProcessor implements Processor {
       let consumed = false;
       if (event.event_type === 'http.request') consumed = this.#onRequest(event as HttpRequestEvent, out);
       else if (event.event_type === 'http.response') consumed = this.#onResponse(event as HttpResponseEvent, out);
+      else if (event.event_type === 'http.websocket') consumed = this.#onWebSocketMessages(event as HttpWebSocketEvent, out);
       if (consumed && !this.#config.keep_http) continue;
       // HTTP passed on (not a provider's, or keep_http): its credentials stay here too.
-      out.push(event.event_type === 'http.request' || event.event_type === 'http.response' ? redactHttp(event as HttpRequestEvent | HttpResponseEvent) : event);
+      if (event.event_type === 'http.request' || event.event_type === 'http.response') out.push(redactHttp(event as HttpRequestEvent | HttpResponseEvent));
+      else if (event.event_type === 'http.websocket') out.push(redactWebSocket(event as HttpWebSocketEvent));
+      else out.push(event);
     }
     this.#expire();
     this.#flushCounts();
@@ -110,6 +141,12 @@ export class ProvidersProcessor implements Processor {
   async shutdown(): Promise<void> {
     if (this.#pending.size > 0) this.#settings.telemetry.add('requests_without_response', this.#pending.size);
     this.#pending.clear();
+    // WebSockets whose end never came (the http processor ends them at its own shutdown): their open calls still go out, unfinished.
+    const out: OispEvent[] = [];
+    for (const ws of this.#webSockets.values()) this.#endWebSocket(ws, out);
+    this.#webSockets.clear();
+    this.#flushCounts();
+    if (out.length > 0) await this.#next.consume(out);
   }
 
   /** Counters add up here during a batch and go to telemetry once at its end (the hot path stays cheap). */
@@ -215,40 +252,71 @@ export class ProvidersProcessor implements Processor {
     const pending = this.#pending.get(res.exchange_id);
     if (!pending) return false;
     this.#pending.delete(res.exchange_id);
-    if (pending.websocket) this.#onWebSocket(event, pending.websocket, out);
+    if (pending.websocket) this.#openWebSocket(event, pending.websocket, out);
     else this.#finishCall(event, pending, res.status >= 200 && res.status < 300, out);
     return true;
   }
 
-  /**
-   * The handshake's answer of a WebSocket to a model API, with every message: each call in it goes the
-   * way a call over HTTP goes, its request and response read from its own messages.
-   */
-  #onWebSocket(event: HttpResponseEvent, ws: NonNullable<PendingCall['websocket']>, out: OispEvent[]): void {
-    const res = event.data;
+  /** The handshake's answer of a WebSocket to a model API: its calls come in the http.websocket events that follow. */
+  #openWebSocket(event: HttpResponseEvent, ws: WebSocketUpgrade, out: OispEvent[]): void {
     const labels = { provider: ws.detected.provider.name, api: ws.api.api };
-    // The http processor gives the handshake's answer (101, or 200 over HTTP/2) the messages only when a WebSocket opened.
-    if (res.stream?.format !== 'websocket') {
+    // The http processor marks the handshake's answer (101, or 2xx over HTTP/2) only when a WebSocket opened.
+    if (event.data.stream?.format !== 'websocket') {
       this.#count('websocket_upgrades_refused', labels);
       return;
     }
-    const query = callContext(ws.upgrade.data, {}).query;
-    // The API family is the WebSocket's (openai.realtime), its shapes the decoder's (Responses).
-    const route: RouteMatch = { decoder: { ...ws.api.decoder, api: ws.api.api }, params: {} };
-    for (const [n, c] of ws.api.calls(res.stream.events, query).entries()) {
-      this.#count('websocket_calls', labels);
-      const exchangeId = `${res.exchange_id}/ws${n}`;
-      const request = webSocketRequest(ws.upgrade, c, exchangeId);
-      const pending = this.#startCall(request, ws.detected, route, { ok: true, value: c.body }, out, ws.api);
-      this.#finishCall(webSocketResponse(event, c, exchangeId), pending, true, out);
+    if (this.#webSockets.size >= this.#config.max_pending_requests) {
+      // The oldest is let go, its open calls out unfinished: counted, never silent.
+      const [oldestId, oldest] = this.#webSockets.entries().next().value as [string, OpenWebSocket];
+      this.#webSockets.delete(oldestId);
+      this.#settings.telemetry.dropped('websocket_evicted', 1);
+      this.#endWebSocket(oldest, out);
     }
+    const query = callContext(ws.upgrade.data, {}).query;
+    const route: RouteMatch = { decoder: { ...ws.api.decoder, api: ws.api.api }, params: {} };
+    this.#webSockets.set(event.data.exchange_id, { ...ws, handshake: event, route, calls: ws.api.open(query, this.#config.max_websocket_call_bytes), seen: 0, labels });
   }
 
-  /** Decode a response and emit its ai.response (or ai.embedding) and the tool calls it asks for. */
-  #finishCall(event: HttpResponseEvent, pending: PendingCall, ok: boolean, out: OispEvent[]): void {
+  /** Messages of a WebSocket followed here: each call goes out as soon as its final event is in. True when consumed. */
+  #onWebSocketMessages(event: HttpWebSocketEvent, out: OispEvent[]): boolean {
+    const d = event.data;
+    const ws = this.#webSockets.get(d.exchange_id);
+    if (!ws) return false;
+    for (const m of d.messages) {
+      const ts = parseTimestamp(m.ts);
+      if (ts > this.#latestNs) this.#latestNs = ts;
+      for (const call of ws.calls.push(m)) this.#webSocketCall(ws, call, out);
+    }
+    if (d.end) {
+      this.#webSockets.delete(d.exchange_id);
+      this.#endWebSocket(ws, out);
+    }
+    return true;
+  }
+
+  /** The WebSocket is over: calls still open go out, unfinished. */
+  #endWebSocket(ws: OpenWebSocket, out: OispEvent[]): void {
+    for (const call of ws.calls.end()) this.#webSocketCall(ws, call, out);
+  }
+
+  /** One call on a WebSocket goes the way a call over HTTP goes, its request and response read from its own messages. */
+  #webSocketCall(ws: OpenWebSocket, c: WebSocketCall, out: OispEvent[]): void {
+    this.#count('websocket_calls', ws.labels);
+    const exchangeId = `${ws.handshake.data.exchange_id}/ws${ws.seen++}`;
+    const request = webSocketRequest(ws.upgrade, c, exchangeId);
+    const pending = this.#startCall(request, ws.detected, ws.route, { ok: true, value: c.body }, out, ws.api);
+    const reasons: string[] = [];
+    if (c.notKept > 0) {
+      this.#count('websocket_calls_cut', ws.labels);
+      reasons.push(`${c.notKept} answer events not kept: the call outgrew max_websocket_call_bytes`);
+    }
+    this.#finishCall(webSocketResponse(ws.handshake, c, exchangeId), pending, true, out, reasons);
+  }
+
+  /** Decode a response and emit its ai.response (or ai.embedding) and the tool calls it asks for. `reasons`: what is already known to be missing. */
+  #finishCall(event: HttpResponseEvent, pending: PendingCall, ok: boolean, out: OispEvent[], reasons: string[] = []): void {
     const res = event.data;
     const { facts, route, call } = pending;
-    const reasons: string[] = [];
     let decoded: DecodedResponse = {};
     let error: ProviderError | undefined;
     const body = res.stream ? undefined : jsonBody(res.body);
@@ -311,8 +379,6 @@ export class ProvidersProcessor implements Processor {
   #expire(): void {
     const limit = this.#latestNs - BigInt(this.#config.request_ttl_ms) * 1_000_000n;
     for (const [id, p] of this.#pending) {
-      // A WebSocket's 101 comes when the WebSocket ends, however long it stays open.
-      if (p.websocket) continue;
       if (p.lastSeenNs >= limit) break;
       this.#pending.delete(id);
       this.#settings.telemetry.add('requests_without_response', 1);
@@ -346,6 +412,15 @@ function redactHttp<E extends HttpRequestEvent | HttpResponseEvent>(event: E): E
   return { ...event, data: d, attrs: { ...event.attrs, 'oisp.redacted': paths } } as E;
 }
 
+/** An http.websocket as it may leave: secrets in its messages redacted. */
+function redactWebSocket(event: HttpWebSocketEvent): HttpWebSocketEvent {
+  const paths: string[] = [];
+  const messages = event.data.messages.map((m, i) => ({ ...m, data: redactValue(m.data, `data.messages[${i}].data`, paths) as string }));
+  if (paths.length === 0) return event;
+  const data: HttpWebSocket = { ...event.data, messages };
+  return { ...event, data, attrs: { ...event.attrs, 'oisp.redacted': paths } };
+}
+
 /** An HTTP/1.1 upgrade to WebSocket, or HTTP/2's extended CONNECT for one (RFC 8441). */
 function isWebSocketUpgrade(req: HttpRequest): boolean {
   if (req.method === 'CONNECT') return req.headers[':protocol']?.[0]?.toLowerCase() === 'websocket';
@@ -365,7 +440,7 @@ function webSocketRequest(upgrade: HttpRequestEvent, c: WebSocketCall, exchangeI
   };
 }
 
-/** The call's answer as the streamed response it amounts to: its own events, its own first and last times. */
+/** The call's answer as the streamed response it amounts to, on the handshake's answer: its own events, its own first and last times. */
 function webSocketResponse(response: HttpResponseEvent, c: WebSocketCall, exchangeId: string): HttpResponseEvent {
   const first = c.answer[0]?.ts ?? c.ask.ts;
   const last = c.answer[c.answer.length - 1]?.ts ?? c.ask.ts;

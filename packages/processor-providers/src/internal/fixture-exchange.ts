@@ -1,9 +1,10 @@
 // Test support: an HTTP exchange written by hand (as a provider's API reference shows it) turned
 // into the http.request / http.response events processor-http would make of it, with clock times
-// advancing 10 ms per message and per stream event.
+// advancing 10 ms per message and per stream event. A WebSocket's messages follow its 101 as
+// http.websocket events, one per message, and a last one that ends it.
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { createEvent, formatTimestamp, type HttpHeaders, type HttpRequestEvent, type HttpResponseEvent, type HttpStreamEvent, type OispEvent } from '@oisp/core';
+import { createEvent, formatTimestamp, type HttpHeaders, type HttpRequestEvent, type HttpResponseEvent, type HttpStreamEvent, type HttpWebSocketMessage, type OispEvent } from '@oisp/core';
 
 export interface FixtureStreamEvent {
   /** SSE event name; for WebSocket the message kind (text when absent). */
@@ -26,8 +27,9 @@ export interface FixtureExchange {
     body_base64?: string;
     /** An AWS event stream, encoded frame by frame with @smithy/eventstream-codec (an independent encoder). */
     event_stream?: { event_type?: string; message_type?: string; exception_type?: string; json: unknown }[];
-    /** A stream: SSE events, NDJSON lines, JSON-array elements or WebSocket messages (the 101's), each 10 ms after the previous. */
+    /** A stream: SSE events, NDJSON lines, JSON-array elements or WebSocket messages (after the 101), each 10 ms after the previous. */
     stream?: { format: 'sse' | 'ndjson' | 'json_array' | 'websocket'; events: FixtureStreamEvent[] };
+    /** The body was cut; for a WebSocket, it ended without its close frames. */
     aborted?: boolean;
   };
 }
@@ -93,9 +95,9 @@ export function exchangeEvents(x: FixtureExchange, index: number): OispEvent[] {
     return ev;
   });
   const last = r.stream ? tick() : first;
-  // A WebSocket's messages are not a body: the 101 has none.
-  const text = websocket ? undefined : r.stream ? events.map((e) => e.data).join('\n') : textOf(r.body);
-  const contentType = websocket ? undefined : r.event_stream ? 'application/vnd.amazon.eventstream' : r.stream?.format === 'sse' ? 'text/event-stream' : r.stream?.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
+  if (websocket) return [...out, ...webSocketEvents(request, r, events, first, last)];
+  const text = r.stream ? events.map((e) => e.data).join('\n') : textOf(r.body);
+  const contentType = r.event_stream ? 'application/vnd.amazon.eventstream' : r.stream?.format === 'sse' ? 'text/event-stream' : r.stream?.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
   const response: HttpResponseEvent = createEvent('http.response', {
     exchange_id, conn, http_version: '1.1', status: r.status ?? 200, headers: headersOf({ ...(contentType ? { 'content-type': contentType } : {}), ...r.headers }),
     first_byte_ts: first, last_byte_ts: last, method: x.request.method ?? 'POST', url: x.request.url,
@@ -107,4 +109,34 @@ export function exchangeEvents(x: FixtureExchange, index: number): OispEvent[] {
   }, { ts: first, process: { pid: 4242, name: 'agent' } });
   out.push(response);
   return out;
+}
+
+/** The 101 at the handshake, then each message in its own http.websocket, then the end. */
+function webSocketEvents(request: HttpRequestEvent, r: NonNullable<FixtureExchange['response']>, messages: HttpStreamEvent[], handshakeTs: string, endTs: string): OispEvent[] {
+  const { exchange_id, conn, method, url, host } = request.data;
+  const envelope = { process: { pid: 4242, name: 'agent' } };
+  const response = createEvent('http.response', {
+    exchange_id, conn, http_version: '1.1', status: r.status ?? 101, headers: headersOf(r.headers), first_byte_ts: handshakeTs, last_byte_ts: handshakeTs, method, url,
+    ...(host ? { host } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    stream: { format: 'websocket' as const, events: [] },
+  }, { ...envelope, ts: handshakeTs });
+  const out: OispEvent[] = [response];
+  for (const m of messages) out.push(createEvent('http.websocket', { exchange_id, conn, messages: [m as HttpWebSocketMessage] }, { ...envelope, ts: m.ts }));
+  out.push(createEvent('http.websocket', { exchange_id, conn, messages: [], end: true, ...(r.aborted ? { aborted: true } : {}) }, { ...envelope, ts: endTs }));
+  return out;
+}
+
+/** What a fixture pins down of an event: its type, data and confidence, with stable request ids. */
+export function normalise(events: OispEvent[]): unknown[] {
+  const ids = new Map<string, string>();
+  const stable = (id: string) => {
+    if (!ids.has(id)) ids.set(id, `request-${ids.size + 1}`);
+    return ids.get(id);
+  };
+  return events.map((e) => {
+    const data = structuredClone(e.data) as Record<string, unknown>;
+    if (typeof data.request_id === 'string') data.request_id = stable(data.request_id);
+    return { event_type: e.event_type, ...(e.confidence ? { confidence: e.confidence } : {}), data };
+  });
 }

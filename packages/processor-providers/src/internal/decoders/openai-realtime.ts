@@ -7,9 +7,9 @@
 // usage. So each response.create is a call whose body is the Responses request the session amounts
 // to at that moment — model, instructions, tools, the conversation so far — and the Responses
 // decoder reads it and its events. Audio is not decoded (input audio items are kept by type only).
-import type { HttpStreamEvent } from '@oisp/core';
+import type { HttpWebSocketMessage } from '@oisp/core';
 import { asArray, asString, isObject } from '../http-body.ts';
-import { messageJson, type WebSocketApi, type WebSocketCall } from '../websocket-api.ts';
+import { CallQueue, messageJson, type WebSocketApi, type WebSocketCall, type WebSocketCalls } from '../websocket-api.ts';
 import { openaiResponses } from './openai-responses.ts';
 
 interface Session {
@@ -45,46 +45,40 @@ function bodyOf(session: Session, response: Record<string, unknown>): Record<str
   return body;
 }
 
-function calls(messages: HttpStreamEvent[], query: URLSearchParams): WebSocketCall[] {
+function open(query: URLSearchParams, maxCallBytes: number): WebSocketCalls {
   const session: Session = { items: [] };
   const model = query.get('model');
   if (model) session.model = model;
-  const out: WebSocketCall[] = [];
-  let answering = 0;
-  let started = false;
-  for (const m of messages) {
-    const json = messageJson(m);
-    if (!json) continue;
-    const type = json.type;
-    if (m.direction === 'egress') {
-      if (type === 'session.update') configure(session, json.session);
-      else if (type === 'conversation.item.create' && isObject(json.item)) session.items.push(json.item);
-      else if (type === 'conversation.item.delete') session.items = session.items.filter((i) => i.id === undefined || i.id !== json.item_id);
-      else if (type === 'response.create') out.push({ ask: m, body: bodyOf(session, isObject(json.response) ? json.response : {}), answer: [], complete: false });
-      continue;
-    }
-    // The server's view of the model wins over the URL's (an alias resolves to a snapshot).
-    if ((type === 'session.created' || type === 'session.updated') && isObject(json.session) && asString(json.session.model)) session.model = json.session.model as string;
-    if (type === 'response.created' && started) {
-      answering++;
-      started = false;
-    }
-    const call = out[answering];
-    if (!call) continue;
-    // Only the response's own events: a Realtime session also reports audio buffers, items, rate limits.
-    if (typeof type !== 'string' || !(type.startsWith('response.') || type === 'error')) continue;
-    call.answer.push(m);
-    if (type === 'response.created') started = true;
-    if (type === 'response.done' || (type === 'error' && !started)) {
+  const queue = new CallQueue(maxCallBytes);
+  return {
+    push(m: HttpWebSocketMessage): WebSocketCall[] {
+      const json = messageJson(m);
+      if (!json) return [];
+      const type = json.type;
+      if (m.direction === 'egress') {
+        if (type === 'session.update') configure(session, json.session);
+        else if (type === 'conversation.item.create' && isObject(json.item)) session.items.push(json.item);
+        else if (type === 'conversation.item.delete') session.items = session.items.filter((i) => i.id === undefined || i.id !== json.item_id);
+        else if (type === 'response.create') queue.ask(m, bodyOf(session, isObject(json.response) ? json.response : {}));
+        return [];
+      }
+      // The server's view of the model wins over the URL's (an alias resolves to a snapshot).
+      if ((type === 'session.created' || type === 'session.updated') && isObject(json.session) && asString(json.session.model)) session.model = json.session.model as string;
+      // Only the response's own events: a Realtime session also reports audio buffers, items, rate limits.
+      if (typeof type !== 'string' || !(type.startsWith('response.') || type === 'error')) return [];
+      const finished = queue.answer(m, type, type === 'response.done');
       // What the model said joins the conversation the next response.create will carry.
       const response = json.response;
-      if (isObject(response) && response.conversation_id !== null) for (const item of asArray(response.output)) if (isObject(item)) session.items.push(item);
-      call.complete = true;
-      answering++;
-      started = false;
-    }
-  }
-  return out;
+      if (type === 'response.done' && finished.some((c) => c.complete) && isObject(response) && response.conversation_id !== null) {
+        for (const item of asArray(response.output)) if (isObject(item)) session.items.push(item);
+      }
+      return finished;
+    },
+    end: () => queue.end(),
+    get heldBytes() {
+      return queue.heldBytes;
+    },
+  };
 }
 
-export const openaiRealtime: WebSocketApi = { api: 'openai.realtime', requestType: 'realtime', decoder: openaiResponses, calls };
+export const openaiRealtime: WebSocketApi = { api: 'openai.realtime', requestType: 'realtime', decoder: openaiResponses, open };
