@@ -1,15 +1,16 @@
 // Live on the real kernel: an agent's tool loop on OpenAI's Responses API over a WebSocket (the
 // `ws` library, at api.openai.com mapped to the local TLS mock), captured by the ebpf receiver and
 // decoded by the http and providers processors. Messages are compressed (permessage-deflate with
-// context takeover) and fragmented both ways. The oracle is the client: every message it sent and
-// received must be on the captured 101 response, in order, each way; and the ai.* and agent.*
-// events must say exactly what its two calls asked and got back.
+// context takeover) and fragmented both ways. The client waits, its WebSocket open, after each turn:
+// that turn's ai.* and agent.* events must already be out then, not at the close. The oracle is the
+// client: every message it sent and received must be in the captured http.websocket events, in
+// order, each way; and the ai.* and agent.* events must say exactly what its two calls asked and got back.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { validateEvent, type CaptureData, type AgentToolCall, type AgentToolResult, type AiRequest, type AiResponse, type HttpResponse, type OispEvent, type Service } from '@oisp/core';
+import { validateEvent, type CaptureData, type AgentToolCall, type AgentToolResult, type AiRequest, type AiResponse, type HttpResponse, type HttpWebSocket, type OispEvent, type Service } from '@oisp/core';
 import { callbackExporter } from '@oisp/core/testing';
 import { preflight } from '@oisp/receiver-ebpf';
 import { startPipeline } from '../src/start-pipeline.ts';
@@ -19,6 +20,13 @@ const problems = preflight();
 const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;
 
 type Obj = Record<string, any>;
+
+async function until(what: string, done: () => boolean, ms = 15_000): Promise<void> {
+  for (let waited = 0; !done(); waited += 20) {
+    assert.ok(waited < ms, `waited ${ms} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /** Frame headers of a WebSocket byte stream (RFC 6455 section 5.2), read apart from the processor's own reader. */
 function scanFrames(bytes: Buffer): { fin: boolean; rsv1: boolean; opcode: number; masked: boolean }[] {
@@ -43,7 +51,7 @@ describe('live: Responses over a WebSocket -> ebpf -> http -> providers', { skip
   before(async () => {
     assert.deepEqual(problems, []);
     sdk = await startSdkHarness(dir);
-    // keep_http: the 101 response with the messages comes out too, to compare with the client;
+    // keep_http: the 101 and the http.websocket events with the messages come out too, to compare with the client;
     // keep_raw: the captured bytes, to check the frames really were compressed and fragmented.
     const yaml = `receivers: { ebpf: {} }
 processors: { http: { keep_raw: true }, providers: { keep_http: true } }
@@ -59,11 +67,36 @@ service:
     await sdk?.close();
   });
 
-  it('a tool call and its result, two calls on one WebSocket: exact messages, exact events', async () => {
-    const { pid, output } = await sdk.runScript('ws-responses-client.mjs', []);
+  it('a tool call and its result, two calls on one WebSocket: each call out while the WebSocket is open, exact messages, exact events', async () => {
+    const run = sdk.runScript('ws-responses-client.mjs', [dir]);
+    let failed: unknown;
+    run.catch((err) => (failed = err));
+    /** The client's pid, once it has written it after turn `n` (its WebSocket then open, waiting). */
+    const paused = async (n: number) => {
+      const file = join(dir, `turn-${n}`);
+      await until(`the client's turn ${n}`, () => failed !== undefined || existsSync(file));
+      if (failed) throw failed;
+      return Number(readFileSync(file, 'utf8'));
+    };
+    const pid = await paused(1);
     const mine = () => captured.filter((e) => e.process?.pid === pid && !e.event_type.startsWith('capture.'));
     // (capture.* stay in `captured`: the frames on the wire are checked below.)
-    for (let waited = 0; mine().filter((e) => e.event_type === 'ai.response').length < 2 && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    const types = (events: OispEvent[]) => events.filter((e) => e.event_type.startsWith('ai.') || e.event_type.startsWith('agent.')).map((e) => e.event_type);
+    const ended = () => mine().some((e) => e.event_type === 'http.websocket' && (e.data as HttpWebSocket).end);
+
+    // Turn 1 over, the WebSocket open: its call is out, and no end.
+    await until('the first call while the WebSocket is open', () => types(mine()).length >= 3);
+    assert.deepEqual(types(mine()), ['ai.request', 'ai.response', 'agent.tool_call'], 'the first call, out before the close');
+    assert.equal(ended(), false, 'the WebSocket is still open');
+    writeFileSync(join(dir, 'go-1'), '');
+    await paused(2);
+    await until('the second call while the WebSocket is open', () => types(mine()).length >= 6);
+    assert.deepEqual(types(mine()), ['ai.request', 'ai.response', 'agent.tool_call', 'ai.request', 'agent.tool_result', 'ai.response'], 'the second call, out before the close');
+    assert.equal(ended(), false, 'the WebSocket is still open');
+    writeFileSync(join(dir, 'go-2'), '');
+    const { output } = await run;
+    await until('the end of the WebSocket', ended);
+
     const events = mine();
     for (const e of events) assert.deepEqual(validateEvent(e).errors, [], `${e.event_type} schema-valid`);
     const of = <T>(type: string) => events.filter((e) => e.event_type === type) as OispEvent<string, T>[];
@@ -74,9 +107,12 @@ service:
     const ws = upgrade[0].data;
     assert.equal(ws.status, 101);
     assert.equal(ws.url, '/v1/responses');
-    assert.equal(ws.aborted, undefined, 'the close handshake was seen both ways');
-    assert.equal(ws.stream?.format, 'websocket');
-    const messages = ws.stream!.events;
+    assert.deepEqual(ws.stream, { format: 'websocket', events: [] }, 'the 101 says a WebSocket opened; its messages follow');
+    const websocket = of<HttpWebSocket>('http.websocket');
+    assert.ok(websocket.every((e) => e.data.exchange_id === ws.exchange_id));
+    assert.deepEqual(websocket.map((e) => e.data.end === true), websocket.map((_, i) => i === websocket.length - 1), 'one end, last');
+    assert.equal(websocket[websocket.length - 1].data.aborted, undefined, 'the close handshake was seen both ways');
+    const messages = websocket.flatMap((e) => e.data.messages);
     const text = (direction: string) => messages.filter((m) => m.direction === direction && m.event === 'text').map((m) => m.data);
     assert.deepEqual(text('egress'), output.sent);
     assert.deepEqual(text('ingress'), output.received);
