@@ -7,24 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
 import { formatTimestamp, parseEvent, validateEvent, type CaptureData, type OispEvent } from '@oisp/core';
-import { createTestSettings } from '@oisp/core/testing';
+import { createTestSettings, seededRandom } from '@oisp/core/testing';
 import { createDefaultConfig, type HttpProcessorConfig } from './config.ts';
 import { HttpProcessor } from './http-processor.ts';
 
 const ITERATIONS = Number(process.env.OISP_FUZZ_ITERATIONS ?? 100_000);
 const SEED = Number(process.env.OISP_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: small, fast, reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Both directions of every connection in the fixtures: real HTTP to mutate. */
 function corpus(): { egress: Buffer; ingress: Buffer }[] {
@@ -96,7 +84,7 @@ function randomBytes(r: () => number, n: number): Buffer {
 
 it(`fuzz: ${ITERATIONS} random and mutated chunk sequences (seed ${SEED})`, { timeout: 600_000 }, async () => {
   console.log(`processor-http fuzz: seed ${SEED}, ${ITERATIONS} iterations (replay: OISP_FUZZ_SEED=${SEED})`);
-  const r = rng(SEED);
+  const r = seededRandom(SEED);
   const streams = corpus();
   const config: HttpProcessorConfig = {
     ...createDefaultConfig(),

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
 import { parseEvent, type CaptureData, type HttpHeaders, type OispEvent } from '@oisp/core';
+import { seededRandom } from '@oisp/core/testing';
 import { MemoryAccount } from './internal/memory-account.ts';
 import { MessageDeflater, wsFrame } from './internal/websocket-frame-writer.ts';
 import { OPCODE } from './internal/websocket-frames.ts';
@@ -17,17 +18,6 @@ import { WebSocketSession, type Direction } from './internal/websocket-session.t
 
 const ITERATIONS = Number(process.env.OISP_FUZZ_ITERATIONS ?? 20_000);
 const SEED = Number(process.env.OISP_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Both directions of the recorded fixture after the handshake (compressed), and hand-made frames (plain). */
 function corpus(): { frames: Record<Direction, Buffer>; deflate: boolean }[] {
@@ -76,7 +66,7 @@ function mutate(buf: Buffer, r: () => number): Buffer {
 
 it(`websocket fuzz: ${ITERATIONS} mutated frame streams (seed ${SEED})`, { timeout: 600_000 }, () => {
   console.log(`websocket fuzz: seed ${SEED}, ${ITERATIONS} iterations (replay: OISP_FUZZ_SEED=${SEED})`);
-  const r = rng(SEED);
+  const r = seededRandom(SEED);
   const streams = corpus();
   const memory = new MemoryAccount(256 * 1024);
   const chunkEvent = { oisp_version: '0.1', event_id: 'fuzz', event_type: 'capture.data', ts: '2026-11-25T00:00:00Z', data: {} } as OispEvent;

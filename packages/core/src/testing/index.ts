@@ -8,3 +8,4 @@ export { exampleEvent } from '../schema/examples.ts';
 export type { ComponentTelemetryRecorder, ComponentCounts } from '../telemetry/component-telemetry.ts';
 export { callbackExporter } from './callback-exporter.ts';
 export { makeTestCert } from './test-cert.ts';
+export { seededRandom } from './seeded-random.ts';
