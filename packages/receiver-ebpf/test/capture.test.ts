@@ -68,8 +68,9 @@ describe('ebpf receiver: TLS capture', { skip }, () => {
       }
       return Buffer.concat(chunks.map((c) => c.data.data));
     };
-    // The ring is read on a 100 ms poll: wait until the whole response has arrived.
-    for (let i = 0; i < 100 && stream('ingress').length < RESPONSE; i++) await new Promise((r) => setTimeout(r, 50));
+    // Chunks reach JS in batches a few ms apart: wait until the whole response (head and body) is here.
+    const bodyBytes = (got: Buffer): number => (got.indexOf('\r\n\r\n') < 0 ? 0 : got.length - got.indexOf('\r\n\r\n') - 4);
+    for (let i = 0; i < 100 && bodyBytes(stream('ingress')) < RESPONSE; i++) await new Promise((r) => setTimeout(r, 50));
 
     const sent = stream('egress');
     const head = sent.subarray(0, sent.indexOf('\r\n\r\n') + 4).toString();

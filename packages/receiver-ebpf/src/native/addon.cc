@@ -6,9 +6,12 @@
 #include <bpf/libbpf.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -21,11 +24,14 @@ namespace {
 // queue holds at most kQueue batches. When JS falls behind that far, the poll thread blocks, the
 // ring fills and the kernel counts drops.
 constexpr size_t kBatchBytes = 1 << 20;
+// What the record callback returns to end a read when the batch is full (libbpf passes it back).
+constexpr int kBatchFull = -ENOSPC;
 constexpr size_t kQueue = 64;
 
 // Payload records do not wake the poll thread until the ring is an eighth full
-// (oisp_common.bpf.h, payload_wakeup): it looks this often on its own.
-constexpr int kReadEveryMs = 10;
+// (oisp_common.bpf.h, payload_wakeup): it looks this often on its own, at this nice level.
+constexpr int kReadEveryMs = 5;
+constexpr int kPollNice = -10;
 
 struct Batch {
   std::vector<uint8_t> bytes;
@@ -111,7 +117,9 @@ class Capture : public Napi::ObjectWrap<Capture> {
     const uint8_t* p = reinterpret_cast<const uint8_t*>(&len);
     out.insert(out.end(), p, p + sizeof(len));
     out.insert(out.end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
-    return 0;  // libbpf stops only on a negative return; a batch may pass kBatchBytes by one ring's worth
+    // libbpf keeps reading while producers keep writing: under load one read never ends and the
+    // batch never reaches JS. A full batch stops it (this record is kept; libbpf returns our code).
+    return out.size() >= kBatchBytes ? kBatchFull : 0;
   }
 
   int MapFd(Napi::Env env, const char* name) {
@@ -240,14 +248,19 @@ class Capture : public Napi::ObjectWrap<Capture> {
       }
       in_flight->fetch_sub(1);
     };
+    // The ring's reader must run soon after it wakes, even when the traced programs, V8's GC
+    // threads and JS keep every CPU busy: it uses little CPU, and a late read is lost data.
+    // (Linux nice is per thread; without CAP_SYS_NICE the call fails and the default stays.)
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), kPollNice);
     while (running_) {
-      // Woken by a record that asks for it, or by the clock; then everything the ring holds.
+      // Woken by a record that asks for it, or by the clock; then what the ring holds, a batch at most.
       int n = ring_buffer__poll(rb_, kReadEveryMs);
       if (n >= 0) n = ring_buffer__consume(rb_);
-      if (n < 0 && n != -EINTR) break;
+      bool full = n == kBatchFull;
+      if (n < 0 && !full && n != -EINTR) break;
       // While JS is busy with a batch, the next one grows (up to kBatchBytes) instead of queueing:
       // under load, fewer and larger hand-offs.
-      if (pending_.empty() || (in_flight_->load() > 0 && pending_.size() < kBatchBytes)) continue;
+      if (pending_.empty() || (in_flight_->load() > 0 && !full)) continue;
       auto* batch = new Batch{std::move(pending_), in_flight_};
       pending_ = std::vector<uint8_t>();
       in_flight_->fetch_add(1);
