@@ -23,6 +23,15 @@ describe('cost', () => {
     close(write.input_usd, (520 * 3 + 1024 * 3.75) / 1e6); // 0.0054
   });
 
+  it('a model priced again comes from the model that matched the first time: the same figures and source', () => {
+    const fresh = new PriceTable();
+    const usage = { prompt_tokens: 1200, completion_tokens: 300, cached_tokens: 1024 };
+    const first = fresh.cost('openai', 'gpt-4o-mini-2024-07-18', usage);
+    assert.ok(first, 'priced');
+    assert.deepEqual(fresh.cost('openai', 'gpt-4o-mini-2024-07-18', usage), first);
+    assert.deepEqual(fresh.cost('openai', 'gpt-4o-mini-2024-07-18', { prompt_tokens: 10, completion_tokens: 1 }), table.cost('openai', 'gpt-4o-mini-2024-07-18', { prompt_tokens: 10, completion_tokens: 1 }));
+  });
+
   it('an unknown model, or no usage, has no cost (absent, not zero)', () => {
     assert.equal(table.cost('openai', 'gpt-nonexistent-9', { prompt_tokens: 10, completion_tokens: 1 }), undefined);
     assert.equal(table.cost('openai', 'gpt-4o', undefined), undefined);

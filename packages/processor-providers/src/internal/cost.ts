@@ -24,6 +24,10 @@ export class PriceTable {
   readonly #resolved = new Map<string, Provider | undefined>();
   /** Models the table does not price, per provider: not looked up again. */
   readonly #unknown = new Set<string>();
+  /** Per provider and model, the table's provider cut down to the model that matched: matching a
+   * model against every model of a provider was a fifth of the processor's time (bench/providers.ts).
+   * Prices that depend on the date are still computed at each call. */
+  readonly #matched = new Map<string, Provider>();
 
   /** The bundled table, or one refreshed from a file (the table's JSON: an array of providers). */
   constructor(priceFile?: string) {
@@ -52,15 +56,20 @@ export class PriceTable {
       this.#resolved.set(providerId, this.#providers ? this.#providers.find((p) => p.id === providerId) : findProvider({ providerId }));
     }
     const provider = providerId ? this.#resolved.get(providerId) : undefined;
+    const matched = this.#matched.get(unknownKey);
     let priced;
     try {
-      priced = provider ? calcPrice(u, model, { provider }) : this.#providers ? null : calcPrice(u, model, {});
+      priced = matched ? calcPrice(u, model, { provider: matched }) : provider ? calcPrice(u, model, { provider }) : this.#providers ? null : calcPrice(u, model, {});
     } catch {
       return undefined; // a price the table cannot compute (missing ancestor prices): no cost, not a wrong one
     }
     if (!priced) {
       if (this.#unknown.size < 10_000) this.#unknown.add(unknownKey);
       return undefined;
+    }
+    if (!matched && this.#matched.size < 10_000) {
+      // The provider that priced it (a fallback provider's, maybe), with only that model.
+      this.#matched.set(unknownKey, { ...priced.provider, models: [priced.model], fallback_model_providers: undefined });
     }
     const round = (n: number) => Math.round(n * 1e10) / 1e10;
     return { input_usd: round(priced.input_price), output_usd: round(priced.output_price), total_usd: round(priced.total_price), source: `${this.source}: ${priced.provider.id}/${priced.model.id}` };
