@@ -57,7 +57,9 @@ const externals: Plugin = {
 
 const stage = mkdtempSync(join(tmpdir(), 'oisp-pack-'));
 try {
-  await build({
+  const { metafile } = await build({
+    absWorkingDir: root,
+    metafile: true,
     entryPoints: [join(root, 'packages/collector/src/bin.ts')],
     outfile: join(stage, 'dist/oisp-collector.mjs'),
     bundle: true,
@@ -74,10 +76,11 @@ try {
   cpSync(join(root, 'examples/systemd'), join(stage, 'examples/systemd'), { recursive: true });
   cpSync(join(root, 'examples/kubernetes'), join(stage, 'examples/kubernetes'), { recursive: true });
 
-  // The runtime dependencies of every bundled package, one range per name.
+  // The runtime dependencies of every bundled workspace package, one range per name.
+  const bundled = new Set(Object.keys(metafile.inputs).flatMap((input) => /^packages\/([^/]+)\//.exec(input)?.[1] ?? []));
   const dependencies: Record<string, string> = {};
   const wantedBy: Record<string, string> = {};
-  for (const dir of ['collector', 'core', 'exporter-console', 'exporter-file', 'exporter-otlp', 'processor-agent', 'processor-http', 'processor-providers', 'receiver-ebpf']) {
+  for (const dir of [...bundled].sort()) {
     const pkg = readJson(join(root, 'packages', dir, 'package.json'));
     for (const [name, range] of Object.entries(pkg.dependencies ?? {})) {
       if (isWorkspacePackage(name)) continue;
