@@ -303,12 +303,27 @@ class Capture : public Napi::ObjectWrap<Capture> {
       tsfn_.Abort();  // unblocks a poll thread waiting on a full queue
       if (thread_.joinable()) thread_.join();
     }
-    for (bpf_link* link : links_) bpf_link__destroy(link);
-    links_.clear();
+    DestroyLinks();
     if (rb_) ring_buffer__free(rb_);
     rb_ = nullptr;
     if (obj_) bpf_object__close(obj_);
     obj_ = nullptr;
+  }
+
+  // Detaching a uprobe waits for the kernel to be done with it (tens of ms each, mostly waiting):
+  // with dozens attached, detaching one after another made shutdown take seconds. A few threads
+  // wait side by side.
+  void DestroyLinks() {
+    constexpr size_t kDetachThreads = 8;
+    std::atomic<size_t> next{0};
+    auto work = [this, &next] {
+      for (size_t i = next++; i < links_.size(); i = next++) bpf_link__destroy(links_[i]);
+    };
+    std::vector<std::thread> threads;
+    for (size_t t = 1; t < kDetachThreads && t < links_.size(); t++) threads.emplace_back(work);
+    work();
+    for (auto& t : threads) t.join();
+    links_.clear();
   }
 
   bpf_object* obj_ = nullptr;
