@@ -4,11 +4,10 @@
 // The floor: the same workload under no-op programs on the same hooks (tp_btf/sys_enter and
 // sys_exit, compiled here), which is what any syscall-tracepoint capture pays before doing anything.
 // Prints wall and CPU seconds each way and the ratios. Needs root. Usage: node bench/plain-sockets.ts [--mib N]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { openCapture } from '../packages/receiver-ebpf/src/internal/native.ts';
+import { openNoopPrograms } from './noop-programs.ts';
 
 import { callbackExporter } from '@oisp/core/testing';
 import { startPipeline } from '../packages/collector/src/start-pipeline.ts';
@@ -43,17 +42,8 @@ let events = 0;
 const dir = mkdtempSync(`${tmpdir()}/oisp-bench-plain-`);
 
 // The floor: programs that return at once, on the hooks the collector uses.
-const bpf = resolve(import.meta.dirname, '../bpf');
-writeFileSync(join(dir, 'noop.bpf.c'), `#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include "oisp_common.bpf.h"
-char LICENSE[] SEC("license") = "GPL";
-SEC("tp_btf/sys_enter") int BPF_PROG(noop_enter, struct pt_regs *regs, long nr) { return 0; }
-SEC("tp_btf/sys_exit") int BPF_PROG(noop_exit, struct pt_regs *regs, long ret) { return 0; }
-`);
-execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-D__TARGET_ARCH_x86', `-I${bpf}/.output`, `-I${bpf}`, '-c', join(dir, 'noop.bpf.c'), '-o', join(dir, 'noop.bpf.o')]);
-const noop = openCapture(1 << 16, join(dir, 'noop.bpf.o'));
+const noop = openNoopPrograms(dir, `SEC("tp_btf/sys_enter") int BPF_PROG(noop_enter, struct pt_regs *regs, long nr) { return 0; }
+SEC("tp_btf/sys_exit") int BPF_PROG(noop_exit, struct pt_regs *regs, long ret) { return 0; }`);
 noop.attachAll();
 const floor = best();
 noop.close();

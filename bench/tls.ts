@@ -6,18 +6,18 @@
 //   collector  the same with the receiver's defaults (system events on)
 // Prints the client's wall and CPU seconds, the collector's own CPU seconds, and the ratios of added
 // time and CPU against the floor's. Needs root and clang. Usage: node bench/tls.ts [--requests N]
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createLogger, loadConfig, Registry, Service } from '@oisp/core';
 import { builtinFactories } from '../packages/collector/src/components.ts';
 import { callbackExporter, makeTestCert } from '@oisp/core/testing';
 import { TLS_PROBES } from '../packages/receiver-ebpf/src/ebpf-receiver.ts';
-import { openCapture } from '../packages/receiver-ebpf/src/internal/native.ts';
 import { definedDynamicSymbols } from '../packages/receiver-ebpf/src/internal/elf-symbols.ts';
+import { openNoopPrograms } from './noop-programs.ts';
 
 const arg = process.argv.indexOf('--requests');
 const REQUESTS = arg > 0 ? Number(process.argv[arg + 1]) : 20_000;
@@ -54,19 +54,10 @@ async function client(): Promise<{ wall: number; cpu: number }> {
 const results: Record<string, { wall: number; cpu: number; collectorCpu?: number; events?: number }> = {};
 results.none = await client();
 
-// The floor: programs that return at once, attached through our own addon (no tracefs, no
-// bpftrace) at every symbol and return the collector hooks, in the files the client and server run.
-const bpf = resolve(import.meta.dirname, '../bpf');
-writeFileSync(join(dir, 'noop.bpf.c'), `#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include "oisp_common.bpf.h"
-char LICENSE[] SEC("license") = "GPL";
-SEC("uprobe") int noop_enter(struct pt_regs *ctx) { return 0; }
-SEC("uretprobe") int noop_exit(struct pt_regs *ctx) { return 0; }
-`);
-execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-D__TARGET_ARCH_x86', `-I${bpf}/.output`, `-I${bpf}`, '-c', join(dir, 'noop.bpf.c'), '-o', join(dir, 'noop.bpf.o')]);
-const noop = openCapture(1 << 16, join(dir, 'noop.bpf.o'));
+// The floor: no-op programs at every symbol and return the receiver hooks, in the files the client
+// and server run.
+const noop = openNoopPrograms(dir, `SEC("uprobe") int noop_enter(struct pt_regs *ctx) { return 0; }
+SEC("uretprobe") int noop_exit(struct pt_regs *ctx) { return 0; }`);
 let noopHooks = 0;
 for (const file of [process.execPath, '/usr/lib/x86_64-linux-gnu/libssl.so.3'].filter(existsSync)) {
   const symbols = definedDynamicSymbols(file, TLS_PROBES.map((p) => p.symbol));

@@ -44,6 +44,42 @@ static __always_inline __u64 payload_wakeup(void)
 	return avail > size / 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* One payload chunk on its way to the ring (TLS or plaintext socket bytes): read from the process
+ * into this per-CPU buffer, then copied into the ring at its real size. */
+struct payload_chunk {
+	struct oisp_tls_data hdr;
+	__u8 data[OISP_CHUNK_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct payload_chunk);
+} payload_space SEC(".maps");
+
+/* Sends `len` (at most OISP_CHUNK_MAX) bytes of user memory at `from` as the chunk at `offset`; its
+ * header's other fields are the caller's. Bytes that cannot be read are counted (drops[1]) and show
+ * as a gap in the offsets; a full ring is counted (drops[0]). */
+static __always_inline void send_chunk(struct payload_chunk *s, __u64 from, __u64 len, __u64 offset)
+{
+	barrier_var(len);
+	if (len > OISP_CHUNK_MAX)
+		return;
+	if (bpf_probe_read_user(s->data, len, (void *)from) != 0) {
+		count_drop(1, len);
+		return;
+	}
+	s->hdr.len = len;
+	s->hdr.offset = offset;
+	__u64 size = sizeof(s->hdr) + len;
+	barrier_var(size);
+	if (size > sizeof(*s))
+		return;
+	if (bpf_ringbuf_output(&events, s, size, payload_wakeup()) != 0)
+		count_drop(0, 1);
+}
+
 static __always_inline int excluded(__u32 tgid)
 {
 	return bpf_map_lookup_elem(&excluded_tgids, &tgid) != NULL;

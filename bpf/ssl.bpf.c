@@ -68,20 +68,8 @@ struct {
 	__type(value, __u32);
 } conn_gen SEC(".maps");
 
-struct scratch {
-	struct oisp_tls_data hdr;
-	__u8 data[OISP_CHUNK_MAX];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct scratch);
-} scratch_space SEC(".maps");
-
 struct copy_ctx {
-	struct scratch *s;
+	struct payload_chunk *s;
 	__u64 buf;
 	__u64 total;
 	__u64 base_offset;
@@ -96,22 +84,7 @@ static long copy_chunk(__u64 index, void *arg)
 	__u64 len = c->total - done;
 	if (len > OISP_CHUNK_MAX)
 		len = OISP_CHUNK_MAX;
-	barrier_var(len);
-	if (len > OISP_CHUNK_MAX)
-		return 1;
-	struct scratch *s = c->s;
-	if (bpf_probe_read_user(s->data, len, (void *)(c->buf + done)) != 0) {
-		count_drop(1, len);
-		return 0;
-	}
-	s->hdr.len = len;
-	s->hdr.offset = c->base_offset + done;
-	__u64 size = sizeof(s->hdr) + len;
-	barrier_var(size);
-	if (size > sizeof(*s))
-		return 1;
-	if (bpf_ringbuf_output(&events, s, size, payload_wakeup()) != 0)
-		count_drop(0, 1);
+	send_chunk(c->s, c->buf + done, len, c->base_offset + done);
 	return 0;
 }
 
@@ -225,7 +198,7 @@ static __always_inline int leave(void *ctx, long ret)
 	__u64 base = __sync_fetch_and_add(off, (__u64)ret);
 
 	__u32 k = 0;
-	struct scratch *s = bpf_map_lookup_elem(&scratch_space, &k);
+	struct payload_chunk *s = bpf_map_lookup_elem(&payload_space, &k);
 	if (!s)
 		return 0;
 	s->hdr.kind = OISP_REC_TLS_DATA;

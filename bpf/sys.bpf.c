@@ -163,18 +163,6 @@ struct {
 	__type(value, __u32);
 } plain_gen SEC(".maps");
 
-struct tcp_scratch {
-	struct oisp_tls_data hdr;
-	__u8 data[OISP_CHUNK_MAX];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tcp_scratch);
-} tcp_scratch_space SEC(".maps");
-
 static __always_inline int data_syscall(long nr)
 {
 	switch (nr) {
@@ -655,7 +643,7 @@ static __always_inline int followed_fd(__u32 tgid, __s32 fd)
 
 /* One 16 KiB chunk of a socket call's bytes, walking its iovecs (one, for read/write/send/recv). */
 struct tcp_copy {
-	struct tcp_scratch *s;
+	struct payload_chunk *s;
 	__u64 iov;       /* user pointer to struct iovec[], or 0 for a single buffer */
 	__u64 buf;       /* the single buffer, or the current iovec's base */
 	__u64 buf_left;  /* bytes left in the current buffer */
@@ -687,22 +675,9 @@ static long tcp_copy_chunk(__u64 i, void *arg)
 	__u64 len = c->left < c->buf_left ? c->left : c->buf_left;
 	if (len > OISP_CHUNK_MAX)
 		len = OISP_CHUNK_MAX;
-	barrier_var(len);
-	if (len > OISP_CHUNK_MAX || len == 0)
+	if (len == 0)
 		return 1;
-	struct tcp_scratch *s = c->s;
-	if (bpf_probe_read_user(s->data, len, (void *)c->buf) != 0) {
-		count_drop(1, len);
-	} else {
-		s->hdr.len = len;
-		s->hdr.offset = c->offset;
-		__u64 size = sizeof(s->hdr) + len;
-		barrier_var(size);
-		if (size > sizeof(*s))
-			return 1;
-		if (bpf_ringbuf_output(&events, s, size, payload_wakeup()) != 0)
-			count_drop(0, 1);
-	}
+	send_chunk(c->s, c->buf, len, c->offset);
 	c->buf += len;
 	c->buf_left -= len;
 	c->left -= len;
@@ -742,7 +717,7 @@ static __always_inline void on_socket_exit(__u64 id, struct pending_call *c, lon
 	__u32 nr = c->nr;
 	int egress = nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg;
 	__u32 zero = 0;
-	struct tcp_scratch *s = bpf_map_lookup_elem(&tcp_scratch_space, &zero);
+	struct payload_chunk *s = bpf_map_lookup_elem(&payload_space, &zero);
 	if (!s)
 		return;
 	struct tcp_copy copy = { .s = s, .left = ret };
