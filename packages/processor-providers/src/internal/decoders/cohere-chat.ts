@@ -5,7 +5,9 @@ import type { AiMessage, AiUsage, HttpResponse, ToolCall } from '@oisp/core';
 import type { ApiDecoder, DecodedRequest, DecodedResponse } from '../api-decoder.ts';
 import { normaliseFinishReason } from '../finish-reason.ts';
 import { asArray, asNumber, asString, isObject, pick, streamJson } from '../http-body.ts';
-import { chatContent, chatMessage, chatToolCalls, chatTools } from './openai-chat.ts';
+import { chatContent, chatRequest, chatToolCalls } from './openai-chat.ts';
+
+const COHERE_CHAT_PARAMETERS = ['temperature', 'max_tokens', 'p', 'k', 'stop_sequences', 'seed', 'frequency_penalty', 'presence_penalty', 'response_format', 'safety_mode', 'thinking'];
 
 function cohereUsage(u: unknown): AiUsage | undefined {
   if (!isObject(u)) return undefined;
@@ -32,15 +34,7 @@ function decodeRequest(body: unknown, call: { path: string }): DecodedRequest {
     if (params) req.parameters = params;
     return req;
   }
-  const req: DecodedRequest = { requestType: 'chat', streaming: b.stream === true };
-  if (asString(b.model)) req.model = b.model as string;
-  if (Array.isArray(b.messages)) req.messages = b.messages.filter(isObject).map(chatMessage);
-  const tools = chatTools(b);
-  if (tools) req.tools = tools;
-  if (b.tool_choice !== undefined) req.toolChoice = b.tool_choice;
-  const params = pick(b, ['temperature', 'max_tokens', 'p', 'k', 'stop_sequences', 'seed', 'frequency_penalty', 'presence_penalty', 'response_format', 'safety_mode', 'thinking']);
-  if (params) req.parameters = params;
-  return req;
+  return chatRequest(b, COHERE_CHAT_PARAMETERS);
 }
 
 function fromParts(content: unknown, calls: ToolCall[], finish: string | undefined, out: DecodedResponse): DecodedResponse {

@@ -108,7 +108,12 @@ export function openaiUsage(u: unknown): AiUsage | undefined {
 }
 
 function decodeRequest(body: unknown): DecodedRequest {
-  const b = isObject(body) ? body : {};
+  return chatRequest(isObject(body) ? body : {}, CHAT_PARAMETERS);
+}
+
+/** A chat request in OpenAI's shape (model, messages, tools, tool_choice), with the provider's own
+ * sampling parameters kept. Cohere v2 asks in this shape too. */
+export function chatRequest(b: Record<string, unknown>, parameters: readonly string[]): DecodedRequest {
   const req: DecodedRequest = { requestType: 'chat', streaming: b.stream === true };
   if (asString(b.model)) req.model = b.model as string;
   if (Array.isArray(b.messages)) req.messages = b.messages.filter(isObject).map(chatMessage);
@@ -116,7 +121,7 @@ function decodeRequest(body: unknown): DecodedRequest {
   if (tools) req.tools = tools;
   if (b.tool_choice !== undefined) req.toolChoice = b.tool_choice;
   else if (b.function_call !== undefined) req.toolChoice = b.function_call;
-  const params = pick(b, CHAT_PARAMETERS);
+  const params = pick(b, parameters);
   if (params) req.parameters = params;
   return req;
 }
