@@ -284,14 +284,11 @@ int BPF_KPROBE(ssl_handshake_enter, void *ssl)
 
 #define SSL_CTRL_SET_TLSEXT_HOSTNAME 55
 
-SEC("uprobe")
-int BPF_KPROBE(ssl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
+static __always_inline int report_sni(void *ssl, const char *name)
 {
-	if (cmd != SSL_CTRL_SET_TLSEXT_HOSTNAME || !parg)
-		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	if (!traced(tgid))
+	if (!name || !traced(tgid))
 		return 0;
 	struct oisp_tls_sni *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
@@ -306,10 +303,24 @@ int BPF_KPROBE(ssl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
 	r->ssl_ptr = (__u64)ssl;
 	r->pid = tgid;
 	r->tid = (__u32)id;
-	if (bpf_probe_read_user_str(r->name, sizeof(r->name), parg) < 0)
+	if (bpf_probe_read_user_str(r->name, sizeof(r->name), name) < 0)
 		r->name[0] = 0;
 	bpf_ringbuf_submit(r, 0);
 	return 0;
+}
+
+/* OpenSSL: SSL_set_tlsext_host_name is a macro over SSL_ctrl. */
+SEC("uprobe")
+int BPF_KPROBE(ssl_ctrl_enter, void *ssl, int cmd, long larg, void *parg)
+{
+	return cmd == SSL_CTRL_SET_TLSEXT_HOSTNAME ? report_sni(ssl, parg) : 0;
+}
+
+/* BoringSSL: SSL_set_tlsext_host_name is a function of its own. */
+SEC("uprobe")
+int BPF_KPROBE(ssl_set_hostname_enter, void *ssl, const char *name)
+{
+	return report_sni(ssl, name);
 }
 
 SEC("uprobe")

@@ -20,7 +20,15 @@ export function diagnosticCommands(program: Command, run: CliRun): void {
     .action((opts: { json?: boolean }) => {
       const { hooked, uncovered } = listTargets();
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ hooked: hooked.map((t) => ({ path: t.path, reason: t.reason, symbols: [...(t.symbols ?? [])], pids: t.pids })), uncovered }, null, 2) + '\n');
+        const json = hooked.map((t) => ({
+          path: t.path,
+          reason: t.reason,
+          symbols: [...(t.symbols ?? [])],
+          pids: t.pids,
+          // Found by structure: where each function is, and the facts that agreed on it.
+          ...(t.offsets && { offsets: Object.fromEntries([...t.offsets].map(([s, o]) => [s, `0x${o.toString(16)}`])), facts: t.structure?.facts }),
+        }));
+        process.stdout.write(JSON.stringify({ hooked: json, uncovered }, null, 2) + '\n');
         return;
       }
       process.stdout.write('hooked:\n');

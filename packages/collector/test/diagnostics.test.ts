@@ -1,10 +1,12 @@
 // `check` and `targets` on the real machine, and on cases made to fail: no BTF where it is
-// looked for, and a running binary whose TLS stack (Go's) is not covered.
+// looked for, a running binary whose TLS stack (Go's) is not covered, and one whose stack was found
+// by structure but could not be verified (a corrupted copy of Bun).
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { preflight } from '@oisp/receiver-ebpf';
 
@@ -51,6 +53,44 @@ describe('oisp-collector check / targets', { skip }, () => {
       assert.deepEqual(out.uncovered.filter((u) => u.pid === child.pid), [{ pid: child.pid, path: fake, stack: 'Go crypto/tls' }]);
     } finally {
       child.kill();
+    }
+  });
+
+  it('targets: a running bun hooked by structure (offsets and the facts behind them); a corrupted copy not hooked, and why', async () => {
+    const bun = realpathSync(join(dirname(createRequire(import.meta.url).resolve('@oven/bun-linux-x64/package.json')), 'bin/bun'));
+    type Out = { hooked: { path: string; reason: string; symbols: string[]; pids: number[]; offsets?: Record<string, string>; facts?: Record<string, string[]> }[]; uncovered: { pid: number; path: string; stack: string }[] };
+    const targets = (): Out => {
+      const r = spawnSync(process.execPath, [bin, 'targets', '--json'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as Out;
+    };
+    const sleeper = ['-e', 'setTimeout(() => {}, 30000)'];
+    const running = spawn(bun, sleeper);
+    const dir = mkdtempSync(join(tmpdir(), 'oisp-targets-'));
+    const corrupted = join(dir, 'bun');
+    let broken: ReturnType<typeof spawn> | undefined;
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const hooked = targets().hooked.find((t) => t.path === bun);
+      assert.ok(hooked, 'bun is hooked');
+      assert.equal(hooked.reason, 'BoringSSL found by structure');
+      assert.deepEqual(hooked.symbols.slice(0, 2), ['SSL_write', 'SSL_read']);
+      assert.ok(hooked.pids.includes(running.pid!));
+      assert.match(hooked.facts?.SSL_write.join('\n') ?? '', /BAD_LENGTH.*ssl_lib\.cc/);
+      // A copy with an invalid instruction where SSL_write begins: found, not verified, said so.
+      const bytes = readFileSync(bun);
+      bytes.fill(0x06, Number(hooked.offsets?.SSL_write) + 8, Number(hooked.offsets?.SSL_write) + 12);
+      writeFileSync(corrupted, bytes, { mode: 0o755 });
+      broken = spawn(corrupted, sleeper);
+      await new Promise((r) => setTimeout(r, 300));
+      const out = targets();
+      assert.ok(!out.hooked.some((t) => t.path === corrupted), 'no probe for the corrupted copy');
+      const line = out.uncovered.find((u) => u.pid === broken!.pid);
+      assert.equal(line?.path, corrupted);
+      assert.match(line?.stack ?? '', /^BoringSSL found, not hooked: not sure of SSL_write/);
+    } finally {
+      running.kill();
+      broken?.kill();
     }
   });
 });

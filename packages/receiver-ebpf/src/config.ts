@@ -8,6 +8,9 @@ export interface EbpfReceiverConfig {
   ssl: boolean;
   /** More files to hook (absolute paths, globs): libssl copies or executables that carry OpenSSL. */
   binary_paths: string[];
+  /** Where the TLS functions found by structure in stripped binaries are remembered, by file hash
+   * ('' to keep them in memory only). */
+  discovery_cache_dir: string;
   /** Whose payloads (TLS and plaintext sockets) are captured: every non-empty list must match, and
    * an excluded command never does. Commands are process names as in /proc/PID/comm. Applied in the
    * kernel; process, file and network events are not filtered by it. */
@@ -51,6 +54,7 @@ export function createDefaultConfig(): EbpfReceiverConfig {
   return {
     ssl: true,
     binary_paths: [],
+    discovery_cache_dir: '/var/cache/oisp-collector/tls-discovery',
     processes: { pids: [], uids: [], comms: [], exclude_comms: [] },
     max_payload_bytes: 16 * 1024 * 1024,
     ring_buffer_bytes: 8 * 1024 * 1024,
@@ -74,6 +78,7 @@ export const configSchema: JsonSchema = {
   properties: {
     ssl: { type: 'boolean', default: defaults.ssl },
     binary_paths: { type: 'array', items: { type: 'string', pattern: '^/' }, default: defaults.binary_paths },
+    discovery_cache_dir: { type: 'string', pattern: '^(/.*)?$', default: defaults.discovery_cache_dir },
     processes: {
       type: 'object',
       additionalProperties: false,

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { sectionNames } from './internal/elf-symbols.ts';
 import { BPF_OBJECT_PATH, openCapture, SYS_OBJECT_PATH } from './internal/native.ts';
 import { discoverTargets, processFiles, type Target } from './internal/targets.ts';
+import { createDefaultConfig } from './config.ts';
 
 export interface CheckLine {
   status: 'OK' | 'WARN' | 'FAIL';
@@ -80,21 +81,21 @@ export interface Uncovered {
   stack: string;
 }
 
-/** Which TLS stack a binary that does not export OpenSSL carries, when its build says so. */
+/** Which TLS stack a binary carries that neither exports OpenSSL nor was recognized by structure,
+ * when its build says so. */
 function uncoveredStack(path: string): string | undefined {
   const sections = sectionNames(path);
   if (sections.includes('.go.buildinfo')) return 'Go crypto/tls';
-  const name = basename(path);
-  if (name === 'bun') return 'BoringSSL, statically linked and stripped (Bun)';
-  if (name === 'deno') return 'rustls (Deno)';
+  if (basename(path) === 'deno') return 'rustls (Deno)';
   if (sections.includes('.rustc')) return 'Rust (rustls or a static OpenSSL)';
   return undefined;
 }
 
-/** What would be hooked now and why, and the running processes whose TLS we cannot see yet. */
-export function listTargets(binaryPaths: readonly string[] = []): { hooked: (Target & { pids: number[] })[]; uncovered: Uncovered[] } {
+/** What would be hooked now and why (found by structure too), and the running processes whose TLS
+ * we cannot see: a stack found but not verified says why. */
+export function listTargets(binaryPaths: readonly string[] = [], cacheDir: string | undefined = createDefaultConfig().discovery_cache_dir): { hooked: (Target & { pids: number[] })[]; uncovered: Uncovered[] } {
   const files = processFiles(process.pid);
-  const { targets } = discoverTargets(binaryPaths, [process.execPath, ...files.map((f) => f.path)]);
+  const { targets, skipped } = discoverTargets(binaryPaths, [process.execPath, ...files.map((f) => f.path)], { cacheDir });
   const real = (p: string) => {
     try {
       return realpathSync(p);
@@ -104,6 +105,7 @@ export function listTargets(binaryPaths: readonly string[] = []): { hooked: (Tar
   };
   const hooked = targets.map((t) => ({ ...t, pids: [...new Set(files.filter((f) => real(f.path) === t.path).map((f) => f.pid))] }));
   const hookedPaths = new Set(hooked.map((t) => t.path));
+  const unverified = new Map(skipped.filter((s) => s.stack).map((s) => [real(s.path), s.reason]));
   const uncovered: Uncovered[] = [];
   for (const f of files) {
     if (f.kind !== 'exe') continue;
@@ -111,7 +113,7 @@ export function listTargets(binaryPaths: readonly string[] = []): { hooked: (Tar
     if (hookedPaths.has(path)) continue;
     // Hooked through a libssl it loaded: covered.
     if (files.some((g) => g.pid === f.pid && g.kind === 'lib' && hookedPaths.has(real(g.path)))) continue;
-    const stack = uncoveredStack(path);
+    const stack = unverified.get(path) ?? uncoveredStack(path);
     if (stack) uncovered.push({ pid: f.pid, path, stack });
   }
   return { hooked, uncovered };

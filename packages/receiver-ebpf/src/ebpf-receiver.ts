@@ -22,7 +22,7 @@ import { applyProcessFilter } from './internal/process-filter.ts';
 import { decodeSysBatch, REC_EXEC, type ExecRecord, type SysRecord } from './internal/sys-records.ts';
 import { SystemEvents } from './internal/system-events.ts';
 import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, REC_TLS_SOCKET, type TlsCloseRecord, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
-import { discoverTargets, processFiles, type SeenFiles, type Skipped, type Target } from './internal/targets.ts';
+import { discoverTargets, processFiles, type DiscoveryOptions, type SeenFiles, type Skipped, type Target } from './internal/targets.ts';
 
 /** Where the TLS programs hook (also the floor of bench/tls.ts). */
 export const TLS_PROBES = [
@@ -37,6 +37,7 @@ export const TLS_PROBES = [
   { symbol: 'SSL_ctrl', program: 'ssl_ctrl_enter', retprobe: false },
   { symbol: 'SSL_free', program: 'ssl_free_enter', retprobe: false },
   { symbol: 'SSL_do_handshake', program: 'ssl_handshake_enter', retprobe: false },
+  { symbol: 'SSL_set_tlsext_host_name', program: 'ssl_set_hostname_enter', retprobe: false },
 ];
 
 /** Connections whose SNI is remembered; the oldest is forgotten past this (SSL_free not seen). */
@@ -114,7 +115,7 @@ export class EbpfReceiver implements Receiver {
     capture.exclude(process.pid);
     applyProcessFilter(capture, this.#config.processes);
     const running = processFiles(process.pid).map((f) => f.path);
-    this.#attach(discoverTargets(expandGlobs(this.#config.binary_paths), [process.execPath, ...running], this.#seenFiles));
+    this.#attach(discoverTargets(expandGlobs(this.#config.binary_paths), [process.execPath, ...running], this.#discovery(true)));
     capture.start((batch) => this.#onBatch(batch));
     // New executables and libraries loaded later are found by looking again; a new binary's first
     // request may race this (DESIGN.md trap), so the interval is short.
@@ -124,20 +125,31 @@ export class EbpfReceiver implements Receiver {
     }
   }
 
+  #discovery(includeSystem: boolean): DiscoveryOptions {
+    return { seen: this.#seenFiles, includeSystem, cacheDir: this.#config.discovery_cache_dir || undefined };
+  }
+
   #attach({ targets, skipped }: { targets: Target[]; skipped: Skipped[] }): void {
     const log = this.#settings.logger;
-    for (const s of skipped) log.debug({ path: s.path, reason: s.reason }, 'not hooked');
+    for (const s of skipped) {
+      if (s.stack) {
+        // A TLS stack we could not verify: said once per file, and counted.
+        this.#settings.telemetry.add('tls_stacks_not_hooked', 1, { stack: s.stack });
+        log.warn({ path: s.path, stack: s.stack, reason: s.reason }, 'TLS not visible: not hooked');
+      } else log.debug({ path: s.path, reason: s.reason }, 'not hooked');
+    }
     for (const t of targets) {
       const hooked = TLS_PROBES.filter((p) => t.symbols?.has(p.symbol));
       const cookie = this.#libs.push(t.lib) - 1;
       try {
-        for (const p of hooked) this.#capture?.attachUprobe(p.program, t.path, p.symbol, p.retprobe, -1, cookie);
+        for (const p of hooked) this.#capture?.attachUprobe(p.program, t.path, t.offsets?.get(p.symbol) ?? p.symbol, p.retprobe, -1, cookie);
       } catch (err) {
         this.#settings.telemetry.error('attach_failed', err);
         continue;
       }
-      this.#settings.telemetry.add('hooked_files', 1, { reason: t.reason });
-      log.info({ path: t.path, lib: t.lib, reason: t.reason, symbols: [...new Set(hooked.map((p) => p.symbol))] }, 'hooked');
+      this.#settings.telemetry.add('hooked_files', 1, { reason: t.structure ? 'structure' : t.reason });
+      const structure = t.structure && { stack: t.structure.stack, discovery_ms: t.structure.ms, cached: t.structure.cached, offsets: Object.fromEntries([...(t.offsets ?? [])].map(([k, v]) => [k, `0x${v.toString(16)}`])) };
+      log.info({ path: t.path, lib: t.lib, reason: t.reason, symbols: [...new Set(hooked.map((p) => p.symbol))], ...structure }, 'hooked');
     }
   }
 
@@ -235,9 +247,9 @@ export class EbpfReceiver implements Receiver {
    * container's process sees it.
    */
   #attachExecutable(r: ExecRecord): void {
-    const result = discoverTargets([], [`/proc/${r.pid}/root${r.filename}`], this.#seenFiles, false);
+    const result = discoverTargets([], [`/proc/${r.pid}/root${r.filename}`], this.#discovery(false));
     if (result.targets.length === 0) return;
-    for (const t of result.targets) t.reason = 'exec';
+    for (const t of result.targets) t.reason = t.structure ? `exec: ${t.reason}` : 'exec';
     this.#attach({ targets: result.targets, skipped: [] });
     // bpf_ktime_get_ns and hrtime are both CLOCK_MONOTONIC.
     const latencyMs = Number(process.hrtime.bigint() - r.tsNs) / 1e6;
@@ -249,8 +261,8 @@ export class EbpfReceiver implements Receiver {
     if (this.#stopped) return;
     const t0 = performance.now();
     const found = processFiles(process.pid);
-    const result = discoverTargets(expandGlobs(this.#config.binary_paths), found.map((f) => f.path), this.#seenFiles, false);
-    for (const t of result.targets) if (t.reason !== 'binary_paths') t.reason = 'found in a running process';
+    const result = discoverTargets(expandGlobs(this.#config.binary_paths), found.map((f) => f.path), this.#discovery(false));
+    for (const t of result.targets) if (!t.reason.startsWith('binary_paths')) t.reason = t.structure ? `running: ${t.reason}` : 'found in a running process';
     this.#attach(result);
     this.#settings.telemetry.gauge('rescan_ms', Math.round(performance.now() - t0));
   }

@@ -40,8 +40,8 @@ describe('discoverTargets', () => {
     const copy = join(mkdtempSync(join(tmpdir(), 'oisp-elf-')), 'libssl-copy.so.3');
     copyFileSync('/usr/lib/x86_64-linux-gnu/libssl.so.3', copy);
     const seen = new Set<string>();
-    const [system] = discoverTargets([], ['/usr/lib/x86_64-linux-gnu/libssl.so.3'], seen, false).targets;
-    const [copied] = discoverTargets([], [copy], seen, false).targets;
+    const [system] = discoverTargets([], ['/usr/lib/x86_64-linux-gnu/libssl.so.3'], { seen, includeSystem: false }).targets;
+    const [copied] = discoverTargets([], [copy], { seen, includeSystem: false }).targets;
     assert.equal(copied.path, copy, 'another inode: hooked too');
     assert.deepEqual(copied.symbols, system.symbols);
   });

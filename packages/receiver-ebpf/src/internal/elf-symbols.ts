@@ -10,6 +10,7 @@ const NT_GNU_BUILD_ID = 3;
 interface Section {
   nameOffset: number;
   type: number;
+  flags: number;
   offset: number;
   size: number;
   link: number;
@@ -43,6 +44,7 @@ function withSections<T>(path: string, fallback: T, read: (sections: Section[], 
       sections.push({
         nameOffset: shdrs.readUInt32LE(b),
         type: shdrs.readUInt32LE(b + 4),
+        flags: Number(shdrs.readBigUInt64LE(b + 8)),
         offset: Number(shdrs.readBigUInt64LE(b + 0x18)),
         size: Number(shdrs.readBigUInt64LE(b + 0x20)),
         link: shdrs.readUInt32LE(b + 0x28),
@@ -73,6 +75,24 @@ export function definedDynamicSymbols(path: string, wanted: readonly string[]): 
       }
     }
     return found;
+  });
+}
+
+const SHT_PROGBITS = 1;
+const SHF_ALLOC = 0x2;
+const SHF_EXECINSTR = 0x4;
+
+/** Whether the file's loaded data (not its code) holds any of `needles`: a cheap look at a binary
+ * before reading all of it. */
+export function dataContains(path: string, needles: readonly string[]): boolean {
+  return withSections(path, false, (sections, at) => {
+    const wanted = needles.map((n) => Buffer.from(n, 'latin1'));
+    for (const s of sections) {
+      if (s.type !== SHT_PROGBITS || !(s.flags & SHF_ALLOC) || s.flags & SHF_EXECINSTR || s.size === 0) continue;
+      const data = at(s);
+      if (wanted.some((n) => data.includes(n))) return true;
+    }
+    return false;
   });
 }
 

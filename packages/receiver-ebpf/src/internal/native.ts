@@ -7,7 +7,8 @@ export interface NativeCapture {
   exclude(tgid: number): void;
   setMaxPayload(bytes: number): void;
   /** `cookie` comes back in the records of this attach point (TlsDataRecord.lib). */
-  attachUprobe(program: string, binary: string, symbol: string, retprobe: boolean, pid?: number, cookie?: number): void;
+  /** At a symbol of the file, or at a file offset (a function found by structure in a stripped binary). */
+  attachUprobe(program: string, binary: string, at: string | number, retprobe: boolean, pid?: number, cookie?: number): void;
   /** Attaches every program of the object at the hook its section names (tp_btf/...). */
   attachAll(): void;
   updateMap(name: string, key: Buffer, value: Buffer): void;

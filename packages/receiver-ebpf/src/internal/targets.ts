@@ -1,9 +1,11 @@
 // Which files to hook: every file that defines OpenSSL's SSL_write and SSL_read in its dynamic
 // symbol table — the system libssl, and executables that link OpenSSL statically and export it
-// (node). One attach per file (device + inode), whatever path names it.
+// (node) — and executables whose TLS functions discovery finds by structure (Bun's BoringSSL).
+// One attach per file (device + inode), whatever path names it.
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildId, definedDynamicSymbols } from './elf-symbols.ts';
+import { discoverByStructure } from './discovery/discover.ts';
 
 export const SSL_SYMBOLS = ['SSL_write', 'SSL_read'] as const;
 /** Hooked where present: the _ex variants (OpenSSL >= 1.1.1; Python calls them), SNI, lifetime, and the
@@ -21,6 +23,11 @@ export interface Target {
   reason: string;
   /** The SSL_* functions it defines. */
   symbols?: Set<string>;
+  /** Functions found by structure in a stripped binary: attached at these file offsets, by the
+   * OpenSSL name they stand for. */
+  offsets?: Map<string, number>;
+  /** For those: the TLS stack, the facts that agreed on each function, and what discovery cost. */
+  structure?: { stack: string; facts: Record<string, string[]>; ms?: number; cached?: string };
 }
 
 function libsslCandidates(): string[] {
@@ -41,6 +48,17 @@ function libsslCandidates(): string[] {
 export interface Skipped {
   path: string;
   reason: string;
+  /** A TLS stack was found in it, but not surely enough to hook. */
+  stack?: string;
+}
+
+export interface DiscoveryOptions {
+  /** Files already judged (shared across calls of one receiver). */
+  seen?: SeenFiles;
+  /** Look at the system's libssl copies too. */
+  includeSystem?: boolean;
+  /** Where structural discovery keeps its answers across runs. */
+  cacheDir?: string;
 }
 
 /** Files already judged, by device:inode (a file is looked at once, whatever path names it). */
@@ -49,14 +67,13 @@ export type SeenFiles = Set<string>;
 export function discoverTargets(
   extra: readonly string[],
   executables: readonly string[],
-  seen: SeenFiles = new Set(),
-  includeSystem = true,
+  { seen = new Set(), includeSystem = true, cacheDir }: DiscoveryOptions = {},
 ): { targets: Target[]; skipped: Skipped[] } {
   const targets: Target[] = [];
   const skipped: Skipped[] = [];
   const candidates = [
     ...(includeSystem ? libsslCandidates() : []).map((path) => ({ path, reason: 'system libssl' })),
-    ...executables.map((path) => ({ path, reason: 'executable exporting OpenSSL symbols' })),
+    ...executables.map((path) => ({ path, reason: 'executable' })),
     ...extra.map((path) => ({ path, reason: 'binary_paths' })),
   ];
   for (const candidate of candidates) {
@@ -73,14 +90,46 @@ export function discoverTargets(
     if (seen.has(key)) continue;
     seen.add(key);
     const found = sslSymbols(c.path);
-    if (SSL_SYMBOLS.every((s) => found.has(s))) targets.push({ ...c, symbols: found });
-    else skipped.push({ path: c.path, reason: `does not export ${SSL_SYMBOLS.filter((s) => !found.has(s)).join(', ')}` });
+    if (SSL_SYMBOLS.every((s) => found.has(s))) {
+      targets.push({ ...c, reason: c.reason === 'executable' ? 'executable exporting OpenSSL symbols' : c.reason, symbols: found });
+      continue;
+    }
+    const missing = `does not export ${SSL_SYMBOLS.filter((s) => !found.has(s)).join(', ')}`;
+    const byStructure = found.size === 0 ? structuralTargets(c, cacheDir) : { targets: [], skipped: [] };
+    targets.push(...byStructure.targets);
+    skipped.push(...byStructure.skipped);
+    if (byStructure.targets.length + byStructure.skipped.length === 0) skipped.push({ path: c.path, reason: missing });
   }
   return { targets, skipped };
 }
 
-/** The SSL_* symbols of each build seen: the same build at another path or inode (a copied node,
- * nvm's versions side by side, one image in many containers) is not read again. */
+/** The TLS stacks discovery finds by structure in a file that exports none: a target for each it is
+ * sure of, a skipped entry saying why for each it is not. */
+function structuralTargets(c: Target, cacheDir: string | undefined): { targets: Target[]; skipped: Skipped[] } {
+  const out: { targets: Target[]; skipped: Skipped[] } = { targets: [], skipped: [] };
+  let found;
+  try {
+    found = discoverByStructure(c.path, cacheDir);
+  } catch (err) {
+    out.skipped.push({ path: c.path, reason: `structural discovery failed: ${(err as Error).message}` });
+    return out;
+  }
+  for (const s of found.stacks) {
+    if (s.functions.length === 0) {
+      out.skipped.push({ path: c.path, stack: s.stack, reason: `${s.stack} found, not hooked: ${s.unsure}` });
+      continue;
+    }
+    out.targets.push({
+      ...c,
+      reason: `${c.reason === 'executable' ? '' : `${c.reason}: `}${s.stack} found by structure`,
+      symbols: new Set(s.functions.map((f) => f.symbol)),
+      offsets: new Map(s.functions.map((f) => [f.symbol, f.offset])),
+      structure: { stack: s.stack, facts: Object.fromEntries(s.functions.map((f) => [f.symbol, f.facts])), ms: found.ms, cached: found.cached },
+    });
+  }
+  return out;
+}
+
 const symbolsByBuild = new Map<string, Set<string>>();
 const MAX_BUILDS = 4096;
 

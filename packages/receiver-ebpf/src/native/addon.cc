@@ -155,13 +155,16 @@ class Capture : public Napi::ObjectWrap<Capture> {
     return info.Env().Undefined();
   }
 
-  // attachUprobe(program, binaryPath, symbol, retprobe, pid = -1, cookie = 0): the cookie comes back
-  // in each record the program sends from this attach point (which hooked file it was).
+  // attachUprobe(program, binaryPath, symbolOrOffset, retprobe, pid = -1, cookie = 0): at a symbol
+  // of the file, or at a file offset (a function found by structure in a stripped binary). The
+  // cookie comes back in each record the program sends from this attach point (which hooked file).
   Napi::Value AttachUprobe(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     std::string prog_name = info[0].As<Napi::String>();
     std::string binary = info[1].As<Napi::String>();
-    std::string symbol = info[2].As<Napi::String>();
+    bool by_offset = info[2].IsNumber();
+    size_t offset = by_offset ? static_cast<size_t>(info[2].As<Napi::Number>().Int64Value()) : 0;
+    std::string symbol = by_offset ? "+" + std::to_string(offset) : info[2].As<Napi::String>().Utf8Value();
     bool retprobe = info[3].As<Napi::Boolean>();
     int pid = info.Length() > 4 ? info[4].As<Napi::Number>().Int32Value() : -1;
     uint64_t cookie = info.Length() > 5 ? static_cast<uint64_t>(info[5].As<Napi::Number>().Int64Value()) : 0;
@@ -170,8 +173,8 @@ class Capture : public Napi::ObjectWrap<Capture> {
       Napi::Error::New(env, "no BPF program " + prog_name).ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie, .retprobe = retprobe, .func_name = symbol.c_str());
-    bpf_link* link = bpf_program__attach_uprobe_opts(prog, pid, binary.c_str(), 0, &opts);
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie, .retprobe = retprobe, .func_name = by_offset ? nullptr : symbol.c_str());
+    bpf_link* link = bpf_program__attach_uprobe_opts(prog, pid, binary.c_str(), offset, &opts);
     if (!link || libbpf_get_error(link)) {
       Napi::Error::New(env, "attach " + prog_name + " to " + binary + ":" + symbol + ": " + std::strerror(errno)).ThrowAsJavaScriptException();
       return env.Undefined();

@@ -1,0 +1,175 @@
+// Function bounds from the unwind tables: .eh_frame_hdr's sorted table points at each FDE, whose
+// pc_begin and pc_range are where a function (or a split-off part of one) starts and ends. Kept by
+// strip, since unwinding (C++ exceptions, Rust panics, backtraces) needs it.
+import type { ElfImage } from './elf-image.ts';
+
+const DW_EH_PE_omit = 0xff;
+
+interface Cursor {
+  at: number; // file offset
+}
+
+/** Reads a DW_EH_PE-encoded pointer at `c` (pc-relative ones against `vaddrAt` of its offset). */
+function readEncoded(bytes: Buffer, c: Cursor, encoding: number, vaddrAt: (offset: number) => number, dataBase: number): number {
+  const start = c.at;
+  let value: number;
+  switch (encoding & 0x0f) {
+    case 0x00: // absptr
+    case 0x04: // udata8
+      value = Number(bytes.readBigUInt64LE(c.at));
+      c.at += 8;
+      break;
+    case 0x0c: // sdata8
+      value = Number(bytes.readBigInt64LE(c.at));
+      c.at += 8;
+      break;
+    case 0x03:
+      value = bytes.readUInt32LE(c.at);
+      c.at += 4;
+      break;
+    case 0x0b:
+      value = bytes.readInt32LE(c.at);
+      c.at += 4;
+      break;
+    case 0x02:
+      value = bytes.readUInt16LE(c.at);
+      c.at += 2;
+      break;
+    case 0x0a:
+      value = bytes.readInt16LE(c.at);
+      c.at += 2;
+      break;
+    default:
+      throw new Error(`pointer encoding 0x${encoding.toString(16)} at byte ${start}`);
+  }
+  switch (encoding & 0x70) {
+    case 0x00:
+      return value;
+    case 0x10: // pcrel
+      return vaddrAt(start) + value;
+    case 0x30: // datarel
+      return dataBase + value;
+    default:
+      throw new Error(`pointer application 0x${(encoding & 0x70).toString(16)} at byte ${start}`);
+  }
+}
+
+function uleb(bytes: Buffer, c: Cursor): number {
+  let result = 0;
+  let shift = 0;
+  for (;;) {
+    const b = bytes[c.at++];
+    result += (b & 0x7f) * 2 ** shift;
+    if (!(b & 0x80)) return result;
+    shift += 7;
+  }
+}
+
+export interface FunctionRange {
+  start: number;
+  end: number;
+}
+
+/** The unwind table's view of a binary: which function range holds an address. */
+export class UnwindTable {
+  readonly #image: ElfImage;
+  readonly #starts: Float64Array;
+  readonly #fdes: Float64Array; // file offsets of each FDE, in step with #starts
+  readonly #cieEncoding = new Map<number, number>();
+
+  private constructor(image: ElfImage, starts: Float64Array, fdes: Float64Array) {
+    this.#image = image;
+    this.#starts = starts;
+    this.#fdes = fdes;
+  }
+
+  /** The table, or undefined when the binary has no .eh_frame_hdr search table. */
+  static of(image: ElfImage): UnwindTable | undefined {
+    const hdr = image.section('.eh_frame_hdr');
+    if (!hdr || hdr.size < 12) return undefined;
+    const b = image.bytes;
+    const vaddrAt = (offset: number) => hdr.addr + (offset - hdr.offset);
+    const c = { at: hdr.offset + 4 };
+    const [version, framePtrEnc, countEnc, tableEnc] = [b[hdr.offset], b[hdr.offset + 1], b[hdr.offset + 2], b[hdr.offset + 3]];
+    if (version !== 1 || countEnc === DW_EH_PE_omit || tableEnc === DW_EH_PE_omit) return undefined;
+    readEncoded(b, c, framePtrEnc, vaddrAt, hdr.addr);
+    const count = readEncoded(b, c, countEnc, vaddrAt, hdr.addr);
+    const starts = new Float64Array(count);
+    const fdes = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      starts[i] = readEncoded(b, c, tableEnc, vaddrAt, hdr.addr);
+      const fde = image.fileOffset(readEncoded(b, c, tableEnc, vaddrAt, hdr.addr));
+      if (fde === undefined) return undefined;
+      fdes[i] = fde;
+    }
+    return new UnwindTable(image, starts, fdes);
+  }
+
+  get size(): number {
+    return this.#starts.length;
+  }
+
+  /** The range of the FDE holding `vaddr`, if one does. */
+  rangeOf(vaddr: number): FunctionRange | undefined {
+    let lo = 0;
+    let hi = this.#starts.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#starts[mid] <= vaddr) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) return undefined;
+    const range = this.#fdeRange(this.#fdes[found]);
+    return range && vaddr < range.end ? range : undefined;
+  }
+
+  #fdeRange(fde: number): FunctionRange | undefined {
+    const b = this.#image.bytes;
+    const frame = this.#image.section('.eh_frame');
+    if (!frame) return undefined;
+    const vaddrAt = (offset: number) => frame.addr + (offset - frame.offset);
+    const c = { at: fde };
+    if (b.readUInt32LE(c.at) === 0xffffffff) return undefined; // 64-bit DWARF: not produced for x86-64 binaries we see
+    c.at += 4;
+    const cie = c.at - b.readUInt32LE(c.at);
+    c.at += 4;
+    const encoding = this.#encodingOf(cie);
+    if (encoding === undefined) return undefined;
+    const start = readEncoded(b, c, encoding, vaddrAt, 0);
+    const range = readEncoded(b, c, encoding & 0x0f, vaddrAt, 0);
+    return { start, end: start + range };
+  }
+
+  /** The CIE's FDE pointer encoding (augmentation 'R'), absptr when it has none. */
+  #encodingOf(cie: number): number | undefined {
+    const known = this.#cieEncoding.get(cie);
+    if (known !== undefined) return known;
+    const b = this.#image.bytes;
+    const c = { at: cie + 8 }; // length, CIE id
+    const version = b[c.at++];
+    const augEnd = b.indexOf(0, c.at);
+    const augmentation = b.toString('latin1', c.at, augEnd);
+    c.at = augEnd + 1;
+    uleb(b, c); // code alignment
+    uleb(b, c); // data alignment (sleb; only skipped)
+    if (version === 1) c.at++;
+    else uleb(b, c); // return address register
+    let encoding = 0;
+    if (augmentation.startsWith('z')) {
+      uleb(b, c); // augmentation data length
+      for (const ch of augmentation.slice(1)) {
+        if (ch === 'R') encoding = b[c.at++];
+        else if (ch === 'L') c.at++;
+        else if (ch === 'P') {
+          const enc = b[c.at++];
+          readEncoded(b, c, enc & 0x0f, () => 0, 0);
+        } else if (ch !== 'S' && ch !== 'B') return undefined;
+      }
+    }
+    this.#cieEncoding.set(cie, encoding);
+    return encoding;
+  }
+}

@@ -1,0 +1,149 @@
+// x86-64 decoding for discovery, by iced-x86 (a maintained disassembler, WebAssembly, no native
+// dependency): single instructions, and the instructions a function reaches from its entry.
+import iced from 'iced-x86';
+import type { Decoder as IcedDecoder, Instruction as IcedInstruction } from 'iced-x86';
+import type { ElfImage } from './elf-image.ts';
+
+const { Decoder, DecoderOptions, FlowControl, Instruction, Mnemonic, OpKind, Register } = iced;
+
+/** What discovery needs of one instruction, as plain numbers (no wasm object outlives a call). */
+export interface Insn {
+  ip: number;
+  length: number;
+  flow: number;
+  mnemonic: number;
+  /** A direct branch's or call's destination. */
+  target?: number;
+  /** A RIP-relative memory operand's address, or an absolute one (no base, no index). */
+  memory?: number;
+  /** `mov r32/r64, imm` or `xor r, r`: the register (32-bit name) and the value it gets. */
+  sets?: { register: number; value: number };
+  /** An immediate operand, whatever the instruction. */
+  immediate?: number;
+}
+
+export const Flow = FlowControl;
+export const Mnemonics = Mnemonic;
+export const Registers = Register;
+
+/** The 32-bit name of a general register (RDI and EDI are the same argument). */
+function gpr32(register: number): number {
+  return register >= Register.RAX && register <= Register.R15 ? register - Register.RAX + Register.EAX : register;
+}
+
+function immediateOf(instr: IcedInstruction, op: number): number | undefined {
+  const kind = instr.opKind(op);
+  if (kind === OpKind.Immediate32 || kind === OpKind.Immediate8to32 || kind === OpKind.Immediate8) return instr.immediate32 >>> 0;
+  if (kind === OpKind.Immediate32to64 || kind === OpKind.Immediate64 || kind === OpKind.Immediate8to64) return Number(BigInt.asUintN(64, instr.immediate(op)));
+  return undefined;
+}
+
+function simplify(instr: IcedInstruction): Insn {
+  const out: Insn = { ip: Number(instr.ip), length: instr.length, flow: instr.flowControl, mnemonic: instr.mnemonic };
+  if (instr.flowControl === FlowControl.Call || instr.flowControl === FlowControl.UnconditionalBranch || instr.flowControl === FlowControl.ConditionalBranch) {
+    const kind = instr.op0Kind;
+    if (kind === OpKind.NearBranch64 || kind === OpKind.NearBranch32) out.target = Number(instr.nearBranchTarget);
+  }
+  for (let op = 0; op < instr.opCount; op++) {
+    const kind = instr.opKind(op);
+    if (kind === OpKind.Memory) {
+      if (instr.isIpRelMemoryOperand) out.memory = Number(instr.ipRelMemoryAddress);
+      else if (instr.memoryBase === Register.None && instr.memoryIndex === Register.None) out.memory = Number(instr.memoryDisplacementU64);
+    } else if (out.immediate === undefined) out.immediate = immediateOf(instr, op);
+  }
+  if (instr.mnemonic === Mnemonic.Mov && instr.op0Kind === OpKind.Register && out.immediate !== undefined) {
+    out.sets = { register: gpr32(instr.op0Register), value: out.immediate };
+  } else if (instr.mnemonic === Mnemonic.Xor && instr.op0Kind === OpKind.Register && instr.op1Kind === OpKind.Register && instr.op0Register === instr.op1Register) {
+    out.sets = { register: gpr32(instr.op0Register), value: 0 };
+  }
+  return out;
+}
+
+/** Decodes `code` (machine code at virtual address `base`) at the given addresses. */
+export class CodeReader {
+  readonly #decoder: IcedDecoder;
+  readonly #instr = new Instruction();
+  readonly #base: number;
+  readonly #end: number;
+
+  constructor(code: Uint8Array, base: number) {
+    this.#decoder = new Decoder(64, code, DecoderOptions.None);
+    this.#base = base;
+    this.#end = base + code.length;
+  }
+
+  /** The instruction at `ip`, or undefined when it is not inside this code or not a valid one. */
+  at(ip: number): Insn | undefined {
+    if (ip < this.#base || ip >= this.#end) return undefined;
+    this.#decoder.position = ip - this.#base;
+    this.#decoder.ip = BigInt(ip);
+    this.#decoder.decodeOut(this.#instr);
+    return this.#instr.isInvalid ? undefined : simplify(this.#instr);
+  }
+
+  free(): void {
+    this.#instr.free();
+    this.#decoder.free();
+  }
+}
+
+/** A reader over the code section holding `vaddr`, from `vaddr - before` to `vaddr + after`. */
+export function readerAround(image: ElfImage, vaddr: number, before: number, after: number): CodeReader | undefined {
+  const section = image.code.find((s) => vaddr >= s.addr && vaddr < s.addr + s.size);
+  if (!section) return undefined;
+  const from = Math.max(section.addr, vaddr - before);
+  const to = Math.min(section.addr + section.size, vaddr + after);
+  return new CodeReader(image.contents(section).subarray(from - section.addr, to - section.addr), from);
+}
+
+/** The instructions of a function: every one reachable from its entry through direct branches that
+ * stay within `limit` bytes of it. */
+export interface FunctionBody {
+  entry: number;
+  instructions: Map<number, Insn>;
+}
+
+/**
+ * Walks a function from `entry` the way the CPU could run it: straight on, both ways at a
+ * conditional branch, to the target of a direct jump; a call returns to the next instruction; a
+ * return, an indirect jump, a trap or a tail jump out of range ends the path. Undefined when a
+ * path meets bytes that are not a valid instruction, or an instruction that overlaps another
+ * decoded one — `entry` is then not the start of code.
+ */
+export function walkFunction(image: ElfImage, entry: number, limit = 0x10000): FunctionBody | undefined {
+  const reader = readerAround(image, entry, 0, limit);
+  if (!reader) return undefined;
+  const instructions = new Map<number, Insn>();
+  const covered = new Map<number, number>(); // byte -> start of the instruction covering it
+  const pending = [entry];
+  try {
+    while (pending.length > 0) {
+      let ip = pending.pop() as number;
+      while (!instructions.has(ip)) {
+        const covering = covered.get(ip);
+        if (covering !== undefined) return undefined; // lands inside another instruction
+        const insn = reader.at(ip);
+        if (!insn) return undefined;
+        instructions.set(ip, insn);
+        for (let b = 1; b < insn.length; b++) {
+          if (instructions.has(ip + b)) return undefined;
+          covered.set(ip + b, ip);
+        }
+        const inRange = (t: number | undefined): t is number => t !== undefined && t >= entry && t < entry + limit;
+        if (insn.flow === FlowControl.ConditionalBranch) {
+          if (inRange(insn.target)) pending.push(insn.target);
+        } else if (insn.flow === FlowControl.UnconditionalBranch) {
+          if (inRange(insn.target)) pending.push(insn.target);
+          break;
+        } else if (insn.flow === FlowControl.Return || insn.flow === FlowControl.IndirectBranch || insn.flow === FlowControl.Interrupt || insn.flow === FlowControl.Exception) {
+          break;
+        }
+        ip += insn.length;
+        if (ip >= entry + limit) break;
+      }
+    }
+  } finally {
+    reader.free();
+  }
+  return { entry, instructions };
+}

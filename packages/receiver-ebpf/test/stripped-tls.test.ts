@@ -1,0 +1,121 @@
+// TLS inside stripped static binaries, on the real kernel: Bun (from npm) links BoringSSL with no
+// SSL_* symbols and no unwind table; the receiver finds SSL_write/SSL_read by structure at exec and
+// captures its fetch byte for byte, with no configuration. A corrupted copy gets no probe.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import type { CaptureData } from '@oisp/core';
+import { createTestSettings, makeTestCert, SinkConsumer, testHost } from '@oisp/core/testing';
+import { ebpfReceiverFactory } from '../src/factory.ts';
+import { preflight } from '../src/ebpf-receiver.ts';
+import { discoverByStructure } from '../src/internal/discovery/discover.ts';
+import { discoverTargets } from '../src/internal/targets.ts';
+import { assertCapturedExactly } from './captured-exactly.ts';
+
+const run = promisify(execFile);
+const problems = preflight();
+// Under CI a capture test never skips: a machine that cannot capture fails the run.
+const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;
+const BUN = realpathSync(join(dirname(createRequire(import.meta.url).resolve('@oven/bun-linux-x64/package.json')), 'bin/bun'));
+const CLIENT = join(import.meta.dirname, 'bun-client.mjs');
+
+describe('ebpf receiver: TLS in stripped binaries (Bun, BoringSSL found by structure)', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oisp-stripped-'));
+  const { cert, key } = makeTestCert(dir);
+  const received = join(dir, 'received.bin');
+  const RESPONSE = 2 * 1024 * 1024;
+  const sink = new SinkConsumer();
+  const settings = createTestSettings('ebpf', 'receiver');
+  const config = { ...ebpfReceiverFactory.createDefaultConfig(), discovery_cache_dir: join(dir, 'discovery') };
+  const receiver = ebpfReceiverFactory.create(settings, config, sink);
+  let server: ReturnType<typeof spawn>;
+  let port = 0;
+
+  const hookedByStructure = () => settings.telemetry.counter('hooked_files', { reason: 'structure' });
+  /** Waits until `done()`, polling; false after `ms`. */
+  async function until(done: () => boolean, ms = 10_000): Promise<boolean> {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (done()) return true;
+    return done();
+  }
+
+  before(async () => {
+    assert.deepEqual(problems, [], 'this machine must be able to capture');
+    writeFileSync(received, '');
+    await receiver.start(testHost());
+    server = spawn(process.execPath, [join(import.meta.dirname, 'tls-server.mjs'), cert, key, received, String(RESPONSE)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = await once(createInterface({ input: server.stdout! }), 'line');
+    port = Number(line);
+    // Bun is judged at its first exec: discovery reads its 100 MB once (about half a second), then
+    // attaches; a request made before that is not seen, so the tests start once it is hooked.
+    await run(BUN, ['--version']);
+    assert.ok(await until(() => hookedByStructure() === 1), 'bun hooked at exec, found by structure');
+  });
+
+  after(async () => {
+    server?.kill();
+    await receiver.shutdown();
+  });
+
+  const body = Buffer.alloc(300 * 1024);
+  for (let i = 0; i < body.length; i++) body[i] = 97 + (i % 26);
+
+  for (const mode of ['whole', 'stream']) {
+    it(`bun fetch, response read ${mode === 'stream' ? 'as a stream' : 'whole'}: 300 KiB up, 2 MiB down, exactly once, contiguous`, async () => {
+      const path = `/v1/bun-${mode}`;
+      const bun = spawn(BUN, [CLIENT, `https://localhost:${port}${path}`, cert, String(body.length), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      bun.stdout!.on('data', (d) => (out += d));
+      assert.equal((await once(bun, 'exit'))[0], 0);
+      assert.equal(out.trim(), `200 ${RESPONSE}`);
+      await assertCapturedExactly(() => sink.events, { pid: bun.pid!, path, exe: BUN, sentBody: body, response: RESPONSE, port });
+      const chunks = sink.events.filter((e) => e.event_type === 'capture.data' && (e.data as CaptureData).conn.pid === bun.pid);
+      assert.ok(chunks.every((e) => (e.data as CaptureData).conn.lib === BUN), 'the hooked file on every chunk');
+      assert.ok(chunks.every((e) => (e.data as CaptureData).conn.sni === 'localhost'), 'SNI from SSL_set_tlsext_host_name');
+    });
+  }
+
+  it('bun runs 100 times under capture: every run exits 0 with the same output, and every one is captured', async () => {
+    const pids: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const bun = spawn(BUN, [CLIENT, `https://localhost:${port}/v1/run-${i}?size=1024`, cert, '1024', i % 2 ? 'stream' : 'whole'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      bun.stdout!.on('data', (d) => (out += d));
+      const [code, signal] = await once(bun, 'exit');
+      assert.deepEqual([code, signal, out.trim()], [0, null, '200 1024'], `run ${i}`);
+      pids.push(bun.pid!);
+    }
+    const seen = () => new Set(sink.events.filter((e) => e.event_type === 'capture.data' && (e.data as CaptureData).direction === 'egress').map((e) => (e.data as CaptureData).conn.pid));
+    assert.ok(await until(() => pids.every((p) => seen().has(p))), `captured ${pids.filter((p) => seen().has(p)).length} of 100 runs`);
+  });
+
+  it('a corrupted copy (an invalid instruction in SSL_write) gets no probe, and says why', async () => {
+    const { stacks } = discoverByStructure(BUN);
+    const write = stacks[0].functions.find((f) => f.symbol === 'SSL_write')!;
+    const copy = join(dir, 'bun-corrupted');
+    copyFileSync(BUN, copy);
+    const bytes = readFileSync(copy);
+    // 0x06 (push es) is not an instruction in 64-bit mode: the walk from the entry must fail there.
+    bytes.fill(0x06, write.offset + 8, write.offset + 12);
+    writeFileSync(copy, bytes, { mode: 0o755 });
+
+    const { targets, skipped } = discoverTargets([], [copy], { includeSystem: false });
+    assert.deepEqual(targets, [], 'nothing to hook');
+    assert.equal(skipped.length, 1);
+    assert.equal(skipped[0].stack, 'BoringSSL');
+    assert.match(skipped[0].reason, /^BoringSSL found, not hooked: not sure of SSL_write: SSL_write: 0 candidates/);
+
+    // Run under the collector (long enough to be looked at): counted as not hooked, nothing attached.
+    const before = hookedByStructure();
+    const { stdout } = await run(copy, ['-e', 'setTimeout(() => console.log("ran"), 1000)']);
+    assert.equal(stdout.trim(), 'ran');
+    assert.ok(await until(() => settings.telemetry.counter('tls_stacks_not_hooked', { stack: 'BoringSSL' }) === 1), 'the unverified stack is counted');
+    assert.equal(hookedByStructure(), before, 'no probe on the corrupted copy');
+  });
+});
