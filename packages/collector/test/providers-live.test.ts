@@ -4,10 +4,12 @@
 // the SDK: what it returned must equal the captured ai.response, and what the test sent must equal
 // the captured ai.request.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger, Service, validateEvent, type AiRequest, type AiResponse, type AiEmbedding, type AgentToolCall, type OispEvent } from '@oisp/core';
 import { callbackExporter } from '@oisp/core/testing';
@@ -57,8 +59,8 @@ service:
   });
 
   /** Runs one SDK scenario in its own mount namespace and waits for its call to be decoded. */
-  async function runSdk(scenario: string, done = (events: OispEvent[]) => events.some((e) => e.event_type === 'ai.response' || e.event_type === 'ai.embedding')): Promise<SdkRun> {
-    const { pid, sent, result } = await sdk.run(scenario);
+  async function runSdk(scenario: string, done = (events: OispEvent[]) => events.some((e) => e.event_type === 'ai.response' || e.event_type === 'ai.embedding'), runtime?: string): Promise<SdkRun> {
+    const { pid, sent, result } = await sdk.run(scenario, runtime);
     const mine = () => captured.filter((e) => e.process?.pid === pid && !e.event_type.startsWith('capture.'));
     for (let waited = 0; !done(mine()) && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
     const events = mine();
@@ -108,9 +110,28 @@ service:
     for (const c of calls) assert.equal(c.data.request_id, res.data.request_id);
   }
 
-  for (const scenario of ['openai-chat', 'openai-chat-stream', 'openai-chat-stream-tools', 'groq-chat', 'mistral-chat', 'azure-openai-chat']) {
-    it(scenario, async () => {
-      const run = await runSdk(scenario);
+  const BUN = realpathSync(join(dirname(createRequire(import.meta.url).resolve('@oven/bun-linux-x64/package.json')), 'bin/bun'));
+  /** Bun carries BoringSSL without symbols: found by structure at its first exec (about half a second
+   * of reading), so its SDK calls start once the receiver has said it hooked it. */
+  async function bunHooked(): Promise<void> {
+    const hooked = () => logs.some((l) => l.includes('"msg":"hooked"') && l.includes(BUN));
+    if (hooked()) return;
+    const warm = spawn(BUN, ['-e', 'setTimeout(() => {}, 2000)']);
+    for (let waited = 0; !hooked() && waited < 15_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    warm.kill();
+    assert.ok(hooked(), 'bun hooked at exec');
+  }
+
+  for (const [scenario, runtime] of [
+    ...['openai-chat', 'openai-chat-stream', 'openai-chat-stream-tools', 'groq-chat', 'mistral-chat', 'azure-openai-chat'].map((s) => [s, undefined] as const),
+    // The same SDK run by Bun (BoringSSL inside a stripped binary), decoded the same way.
+    ['openai-chat', BUN] as const,
+    ['openai-chat-stream-tools', BUN] as const,
+  ]) {
+    it(runtime ? `${scenario}, run by bun (BoringSSL found by structure)` : scenario, async () => {
+      if (runtime) await bunHooked();
+      const run = await runSdk(scenario, undefined, runtime);
+      if (runtime) assert.equal(run.events[0].process?.exe, BUN);
       const req = one<AiRequest>(run.events, 'ai.request');
       const res = one<AiResponse>(run.events, 'ai.response');
       const provider = { groq: 'groq', mistral: 'mistral_ai', azure: 'azure.ai.openai' }[scenario.split('-')[0]] ?? 'openai';

@@ -21,8 +21,9 @@ export const TEST_KEY = `sk-proj-OISPLIVEFAKE${'0123456789abcdef'.repeat(3)}`;
 
 export interface SdkHarness {
   mock: MockProvider;
-  /** Runs one scenario of sdk-client.mjs; resolves with its pid and what it printed. */
-  run(scenario: string): Promise<{ pid: number; sent: Record<string, any>; result: Record<string, any> }>;
+  /** Runs one scenario of sdk-client.mjs (by node, or by another JavaScript runtime such as bun);
+   * resolves with its pid and what it printed. */
+  run(scenario: string, runtime?: string): Promise<{ pid: number; sent: Record<string, any>; result: Record<string, any> }>;
   /** Runs a node script (absolute, or in this folder) the same way; resolves with its pid and its JSON output. */
   runScript(script: string, args: string[]): Promise<{ pid: number; output: Record<string, any> }>;
   close(): Promise<void>;
@@ -34,8 +35,8 @@ export async function startSdkHarness(dir: string): Promise<SdkHarness> {
   const hosts = join(dir, 'hosts');
   writeFileSync(hosts, `127.0.0.1 localhost\n${ip} ${PROVIDER_HOSTS.join(' ')}\n`);
   const mock = await startMockProvider({ cert, key, ip });
-  async function runNode(script: string, args: string[]): Promise<{ pid: number; output: Record<string, any> }> {
-    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, process.execPath, script, ...args], {
+  async function runNode(script: string, args: string[], runtime = process.execPath): Promise<{ pid: number; output: Record<string, any> }> {
+    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, runtime, script, ...args], {
       // gRPC clients (@grpc/grpc-js) read their roots from GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, not node's store.
       env: { ...process.env, NODE_EXTRA_CA_CERTS: cert, GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: cert, OISP_TEST_KEY: TEST_KEY },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,8 +51,8 @@ export async function startSdkHarness(dir: string): Promise<SdkHarness> {
   }
   return {
     mock,
-    async run(scenario) {
-      const { pid, output } = await runNode(client, [scenario]);
+    async run(scenario, runtime) {
+      const { pid, output } = await runNode(client, [scenario], runtime);
       return { pid, sent: output.sent, result: output.result };
     },
     runScript: (script, args) => runNode(resolve(import.meta.dirname, script), args),
