@@ -95,6 +95,16 @@ describe('ebpf receiver: TLS in stripped binaries (Bun, BoringSSL found by struc
     assert.ok(await until(() => pids.every((p) => seen().has(p))), `captured ${pids.filter((p) => seen().has(p)).length} of 100 runs`);
   });
 
+  it('what discovery found is kept by file hash: a copy elsewhere is answered from disk, the same', () => {
+    const copy = join(dir, 'bun-copy');
+    copyFileSync(BUN, copy);
+    const first = discoverByStructure(BUN, config.discovery_cache_dir);
+    const again = discoverByStructure(copy, config.discovery_cache_dir);
+    assert.equal(again.cached, 'disk');
+    assert.equal(again.sha256, first.sha256);
+    assert.deepEqual(again.stacks, first.stacks);
+  });
+
   it('a corrupted copy (an invalid instruction in SSL_write) gets no probe, and says why', async () => {
     const { stacks } = discoverByStructure(BUN);
     const write = stacks[0].functions.find((f) => f.symbol === 'SSL_write')!;

@@ -68,6 +68,9 @@ function uleb(bytes: Buffer, c: Cursor): number {
 export interface FunctionRange {
   start: number;
   end: number;
+  /** The unwind rules say the return address is on top of the stack at `start` (CFA = rsp + 8
+   * before its first instruction): a function's entry, not a split-off part of one. */
+  entry: boolean;
 }
 
 /** The unwind table's view of a binary: which function range holds an address. */
@@ -75,7 +78,7 @@ export class UnwindTable {
   readonly #image: ElfImage;
   readonly #starts: Float64Array;
   readonly #fdes: Float64Array; // file offsets of each FDE, in step with #starts
-  readonly #cieEncoding = new Map<number, number>();
+  readonly #cies = new Map<number, Cie>();
 
   private constructor(image: ElfImage, starts: Float64Array, fdes: Float64Array) {
     this.#image = image;
@@ -132,23 +135,27 @@ export class UnwindTable {
     if (!frame) return undefined;
     const vaddrAt = (offset: number) => frame.addr + (offset - frame.offset);
     const c = { at: fde };
-    if (b.readUInt32LE(c.at) === 0xffffffff) return undefined; // 64-bit DWARF: not produced for x86-64 binaries we see
+    const length = b.readUInt32LE(c.at);
+    if (length === 0xffffffff) return undefined; // 64-bit DWARF: not produced for x86-64 binaries we see
     c.at += 4;
-    const cie = c.at - b.readUInt32LE(c.at);
+    const fdeEnd = c.at + length;
+    const cie = this.#cie(c.at - b.readUInt32LE(c.at));
     c.at += 4;
-    const encoding = this.#encodingOf(cie);
-    if (encoding === undefined) return undefined;
-    const start = readEncoded(b, c, encoding, vaddrAt, 0);
-    const range = readEncoded(b, c, encoding & 0x0f, vaddrAt, 0);
-    return { start, end: start + range };
+    if (!cie) return undefined;
+    const start = readEncoded(b, c, cie.encoding, vaddrAt, 0);
+    const range = readEncoded(b, c, cie.encoding & 0x0f, vaddrAt, 0);
+    if (cie.augmented) c.at += uleb(b, c);
+    const cfa = cie.cfa && cfaBeforeFirstInstruction(b, c.at, fdeEnd, cie.cfa);
+    return { start, end: start + range, entry: cfa?.register === RSP && cfa.offset === 8 };
   }
 
-  /** The CIE's FDE pointer encoding (augmentation 'R'), absptr when it has none. */
-  #encodingOf(cie: number): number | undefined {
-    const known = this.#cieEncoding.get(cie);
-    if (known !== undefined) return known;
+  /** A CIE: its FDE pointer encoding (augmentation 'R', absptr when none) and its initial CFA rule. */
+  #cie(at: number): Cie | undefined {
+    const known = this.#cies.get(at);
+    if (known) return known;
     const b = this.#image.bytes;
-    const c = { at: cie + 8 }; // length, CIE id
+    const end = at + 4 + b.readUInt32LE(at);
+    const c = { at: at + 8 }; // length, CIE id
     const version = b[c.at++];
     const augEnd = b.indexOf(0, c.at);
     const augmentation = b.toString('latin1', c.at, augEnd);
@@ -158,7 +165,8 @@ export class UnwindTable {
     if (version === 1) c.at++;
     else uleb(b, c); // return address register
     let encoding = 0;
-    if (augmentation.startsWith('z')) {
+    const augmented = augmentation.startsWith('z');
+    if (augmented) {
       uleb(b, c); // augmentation data length
       for (const ch of augmentation.slice(1)) {
         if (ch === 'R') encoding = b[c.at++];
@@ -169,7 +177,95 @@ export class UnwindTable {
         } else if (ch !== 'S' && ch !== 'B') return undefined;
       }
     }
-    this.#cieEncoding.set(cie, encoding);
-    return encoding;
+    const cie = { encoding, augmented, cfa: cfaBeforeFirstInstruction(b, c.at, end, undefined) };
+    this.#cies.set(at, cie);
+    return cie;
   }
+}
+
+interface Cie {
+  encoding: number;
+  augmented: boolean;
+  cfa: Cfa | undefined;
+}
+
+/** The canonical frame address as a register plus an offset. */
+interface Cfa {
+  register: number;
+  offset: number;
+}
+
+const RSP = 7;
+
+/**
+ * The CFA rule once the call-frame instructions in [from, to) have run up to the first one that
+ * advances the location: for an FDE, the rule at its first instruction. Undefined when an
+ * instruction is not understood (or sets the CFA by expression) — not sure, so not an entry.
+ */
+function cfaBeforeFirstInstruction(b: Buffer, from: number, to: number, initial: Cfa | undefined): Cfa | undefined {
+  let cfa = initial;
+  const c = { at: from };
+  while (c.at < to) {
+    const op = b[c.at++];
+    const high = op & 0xc0;
+    if (high === 0x40) {
+      if (op & 0x3f) return cfa; // advance_loc
+      continue;
+    }
+    if (high === 0x80) {
+      uleb(b, c); // offset
+      continue;
+    }
+    if (high === 0xc0) continue; // restore
+    switch (op) {
+      case 0x00: // nop
+      case 0x0a: // remember_state
+        break;
+      case 0x02:
+        if (b[c.at++]) return cfa;
+        break;
+      case 0x03:
+        c.at += 2;
+        if (b.readUInt16LE(c.at - 2)) return cfa;
+        break;
+      case 0x04:
+        c.at += 4;
+        if (b.readUInt32LE(c.at - 4)) return cfa;
+        break;
+      case 0x0c: // def_cfa
+        cfa = { register: uleb(b, c), offset: uleb(b, c) };
+        break;
+      case 0x0d: // def_cfa_register
+        if (!cfa) return undefined;
+        cfa = { ...cfa, register: uleb(b, c) };
+        break;
+      case 0x0e: // def_cfa_offset
+        if (!cfa) return undefined;
+        cfa = { ...cfa, offset: uleb(b, c) };
+        break;
+      case 0x06: // restore_extended
+      case 0x07: // undefined
+      case 0x08: // same_value
+      case 0x2e: // GNU_args_size
+        uleb(b, c);
+        break;
+      case 0x05: // offset_extended
+      case 0x09: // register
+      case 0x11: // offset_extended_sf (sleb read as uleb: only skipped)
+      case 0x14: // val_offset
+      case 0x15: // val_offset_sf
+      case 0x2f: // GNU_negative_offset_extended
+        uleb(b, c);
+        uleb(b, c);
+        break;
+      case 0x10: // expression
+      case 0x16: // val_expression
+        uleb(b, c);
+        c.at += uleb(b, c);
+        break;
+      default:
+        return undefined; // def_cfa_expression, restore_state, the _sf CFA forms, unknown
+    }
+  }
+  return cfa;
 }

@@ -1,7 +1,7 @@
 // The entry of the function holding an instruction, verified — a uprobe there is at an instruction
 // boundary, and a uretprobe finds the return address on top of the stack. Two ways in:
-// - the unwind table (.eh_frame) bounds the function; its start must also be called or have its
-//   address taken (a split-off cold part is neither, and is never an entry);
+// - the unwind table (.eh_frame) bounds the function, and its rules must say the return address is
+//   on top of the stack at the start (a split-off cold part's rules do not: it is never an entry);
 // - without one (Bun ships none): the nearest address before the instruction that is aligned, sits
 //   after padding or the previous function's last jump or return, and is the target of direct calls.
 // Either way the disassembler walks from the entry along the paths the code can take and must land
@@ -39,21 +39,21 @@ export class FunctionEntries {
   of(sites: readonly number[]): Map<number, VerifiedEntry> {
     const out = new Map<number, VerifiedEntry>();
     const candidates = new Map<number, number[]>();
+    const ranges = new Map(sites.map((site) => [site, this.#unwind?.rangeOf(site)]));
     for (const site of sites) {
-      const range = this.#unwind?.rangeOf(site);
-      candidates.set(site, range ? [range.start] : this.#paddedStarts(site));
+      const range = ranges.get(site);
+      candidates.set(site, range ? (range.entry ? [range.start] : []) : this.#paddedStarts(site));
     }
     const calls = directBranchesTo(this.#image, [...new Set([...candidates.values()].flat())]);
     for (const site of sites) {
-      const fromUnwind = this.#unwind?.rangeOf(site) !== undefined;
+      const fromUnwind = ranges.get(site) !== undefined;
       for (const entry of candidates.get(site) ?? []) {
         const n = calls.get(entry) ?? 0;
-        if (n === 0 && !(fromUnwind && addressTaken(this.#image, entry))) continue;
+        if (n === 0 && !fromUnwind) continue;
         const body = this.body(entry);
         if (!body?.instructions.has(site)) continue;
-        const found = fromUnwind ? 'start of its unwind-table range' : 'aligned, after padding';
-        const why = n > 0 ? `target of ${n} direct call${n > 1 ? 's' : ''}` : 'its address is taken';
-        out.set(site, { entry, body, how: `${found}, ${why}, ${body.instructions.size} instructions walked from it reach 0x${site.toString(16)}` });
+        const found = fromUnwind ? 'start of its unwind-table range, return address on top of the stack there' : 'aligned, after padding';
+        out.set(site, { entry, body, how: `${found}, target of ${n} direct call${n === 1 ? '' : 's'}, ${body.instructions.size} instructions walked from it reach 0x${site.toString(16)}` });
         break;
       }
     }
@@ -94,18 +94,4 @@ export class FunctionEntries {
     }
     return out;
   }
-}
-
-/** Whether a pointer to `vaddr` is stored in data: an 8-byte value, or a relative relocation's addend. */
-function addressTaken(image: ElfImage, vaddr: number): boolean {
-  const value = Buffer.alloc(8);
-  value.writeBigUInt64LE(BigInt(vaddr));
-  for (const s of image.sections) {
-    if (s.addr === 0 || s.type === 8 /* NOBITS */ || s.flags & 0x4 /* code */) continue;
-    const data = image.contents(s);
-    if (s.type === 4 /* RELA */) {
-      for (let i = 0; i + 24 <= data.length; i += 24) if (Number(data.readBigInt64LE(i + 16)) === vaddr) return true;
-    } else if (data.indexOf(value) !== -1) return true;
-  }
-  return false;
 }
