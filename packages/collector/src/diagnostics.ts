@@ -32,7 +32,7 @@ export function diagnosticCommands(program: Command, run: CliRun): void {
         return;
       }
       process.stdout.write('hooked:\n');
-      for (const t of hooked) process.stdout.write(`  ${t.path}  (${t.reason}; ${[...(t.symbols ?? [])].join(', ')})${t.pids.length ? `  used by ${t.pids.length} process${t.pids.length > 1 ? 'es' : ''}` : ''}\n`);
+      for (const t of hooked) process.stdout.write(`  ${t.path}  (${t.reason}; ${[...(t.symbols ?? [])].map((s) => (t.offsets?.has(s) ? `${s} at file offset 0x${t.offsets.get(s)!.toString(16)}` : s)).join(', ')})${t.pids.length ? `  used by ${t.pids.length} process${t.pids.length > 1 ? 'es' : ''}` : ''}\n`);
       process.stdout.write(uncovered.length ? 'not covered yet:\n' : 'every running process with TLS is covered\n');
       for (const u of uncovered) process.stdout.write(`  pid ${u.pid}  ${u.path}  ${u.stack}\n`);
     });
