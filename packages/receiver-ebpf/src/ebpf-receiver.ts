@@ -22,6 +22,7 @@ import { applyProcessFilter } from './internal/process-filter.ts';
 import { decodeSysBatch, REC_EXEC, type ExecRecord, type SysRecord } from './internal/sys-records.ts';
 import { SystemEvents } from './internal/system-events.ts';
 import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, REC_TLS_SOCKET, type TlsCloseRecord, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
+import { knownStructuralFiles } from './internal/discovery/discover.ts';
 import { discoverTargets, processFiles, type DiscoveryOptions, type SeenFiles, type Skipped, type Target } from './internal/targets.ts';
 
 /** Where the TLS programs hook (also the floor of bench/tls.ts). */
@@ -115,7 +116,9 @@ export class EbpfReceiver implements Receiver {
     capture.exclude(process.pid);
     applyProcessFilter(capture, this.#config.processes);
     const running = processFiles(process.pid).map((f) => f.path);
-    this.#attach(discoverTargets(expandGlobs(this.#config.binary_paths), [process.execPath, ...running], this.#discovery(true)));
+    // Stripped binaries an earlier run found TLS in, unchanged since: hooked before they next start.
+    const known = this.#config.discovery_cache_dir ? knownStructuralFiles(this.#config.discovery_cache_dir) : [];
+    this.#attach(discoverTargets(expandGlobs(this.#config.binary_paths), [process.execPath, ...running, ...known], this.#discovery(true)));
     capture.start((batch) => this.#onBatch(batch));
     // New executables and libraries loaded later are found by looking again; a new binary's first
     // request may race this (DESIGN.md trap), so the interval is short.

@@ -129,3 +129,33 @@ describe('ebpf receiver: TLS in stripped binaries (Bun, BoringSSL found by struc
     assert.equal(hookedByStructure(), before, 'no probe on the corrupted copy');
   });
 });
+
+describe('ebpf receiver: a stripped binary an earlier run found TLS in', { skip }, () => {
+  it('is hooked at start, before it runs: its very first request is captured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oisp-stripped-known-'));
+    const { cert, key } = makeTestCert(dir);
+    const copy = join(dir, 'bun');
+    copyFileSync(BUN, copy);
+    const discovery = join(dir, 'discovery');
+    assert.equal(discoverByStructure(copy, discovery).stacks[0].functions.length, 4, 'an earlier run found it');
+    const sink = new SinkConsumer();
+    const settings = createTestSettings('ebpf', 'receiver');
+    const receiver = ebpfReceiverFactory.create(settings, { ...ebpfReceiverFactory.createDefaultConfig(), discovery_cache_dir: discovery }, sink);
+    writeFileSync(join(dir, 'received.bin'), '');
+    const server = spawn(process.execPath, [join(import.meta.dirname, 'tls-server.mjs'), cert, key, join(dir, 'received.bin'), '65536'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await receiver.start(testHost());
+      assert.equal(settings.telemetry.counter('hooked_files', { reason: 'structure' }), 1, 'hooked at start, from the cache, with no process running it');
+      const [line] = await once(createInterface({ input: server.stdout! }), 'line');
+      const port = Number(line);
+      const sent = Buffer.alloc(4096);
+      for (let i = 0; i < sent.length; i++) sent[i] = 97 + (i % 26);
+      const bun = spawn(copy, [CLIENT, `https://localhost:${port}/v1/first`, cert, String(sent.length), 'whole'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      assert.equal((await once(bun, 'exit'))[0], 0);
+      await assertCapturedExactly(() => sink.events, { pid: bun.pid!, path: '/v1/first', exe: copy, sentBody: sent, response: 65536, port });
+    } finally {
+      server.kill();
+      await receiver.shutdown();
+    }
+  });
+});
