@@ -130,6 +130,17 @@ describe('ebpf receiver: TLS in stripped binaries (Bun, BoringSSL found by struc
   });
 });
 
+describe('discovery: a TLS stack found but not hooked is said', () => {
+  it('rustls in turbo (a stripped Rust binary from npm): found, named with its version, not hooked, and why', () => {
+    const turbo = realpathSync(join(dirname(createRequire(import.meta.url).resolve('@turbo/linux-64/package.json')), 'bin/turbo'));
+    const { targets, skipped } = discoverTargets([], [turbo], { includeSystem: false });
+    assert.deepEqual(targets, []);
+    assert.equal(skipped.length, 1);
+    assert.match(skipped[0].stack ?? '', /^rustls \d+\.\d+\.\d+$/);
+    assert.match(skipped[0].reason, /^rustls [\d.]+ found, not hooked: .*not visible/);
+  });
+});
+
 describe('ebpf receiver: a stripped binary an earlier run found TLS in', { skip }, () => {
   it('is hooked at start, before it runs: its very first request is captured', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'oisp-stripped-known-'));

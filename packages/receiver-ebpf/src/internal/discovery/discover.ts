@@ -6,14 +6,18 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, type Stat
 import { dirname, join } from 'node:path';
 import { dataContains } from '../elf-symbols.ts';
 import { BORINGSSL_ANCHORS, recognizeBoringSsl } from './boringssl.ts';
+import { RUSTLS_ANCHORS, recognizeRustls } from './rustls.ts';
 import { ElfImage } from './elf-image.ts';
 import { FunctionEntries } from './function-entry.ts';
 import type { FoundFunction, Recognized } from './recognized.ts';
 
 /** Bumped when a recognizer changes what it finds: older cached answers are then not used. */
-const DISCOVERY_VERSION = 1;
+const DISCOVERY_VERSION = 2;
 
-const RECOGNIZERS = [{ anchors: BORINGSSL_ANCHORS, recognize: recognizeBoringSsl }];
+const RECOGNIZERS = [
+  { anchors: BORINGSSL_ANCHORS, recognize: recognizeBoringSsl },
+  { anchors: RUSTLS_ANCHORS, recognize: recognizeRustls },
+];
 const ANCHORS = RECOGNIZERS.flatMap((r) => r.anchors);
 
 export interface Discovered {
