@@ -1,8 +1,10 @@
 // TLS inside stripped static binaries, on the real kernel: Bun (from npm) links BoringSSL with no
-// SSL_* symbols and no unwind table; the receiver finds SSL_write/SSL_read by structure at exec and
-// captures its fetch byte for byte, with no configuration. A corrupted copy gets no probe.
+// SSL_* symbols and no unwind table, and a C client built here links OpenSSL 3 statically and is
+// stripped of every symbol. The receiver finds their SSL_write/SSL_read by structure at exec and
+// captures them byte for byte, with no configuration; each runs 100 times under capture unharmed,
+// and a corrupted copy gets no probe.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,8 +28,18 @@ const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join(';
 const BUN = realpathSync(join(dirname(createRequire(import.meta.url).resolve('@oven/bun-linux-x64/package.json')), 'bin/bun'));
 const CLIENT = join(import.meta.dirname, 'bun-client.mjs');
 
-describe('ebpf receiver: TLS in stripped binaries (Bun, BoringSSL found by structure)', { skip }, () => {
+/** The C client, linked statically against Debian's libssl.a/libcrypto.a and stripped of every symbol. */
+function buildStaticOpenSslClient(dir: string): string {
+  const exe = join(dir, 'static-openssl-client');
+  execFileSync('gcc', ['-O2', '-static', '-o', exe, join(import.meta.dirname, 'static-openssl-client.c'), '-lssl', '-lcrypto'], { stdio: ['ignore', 'ignore', 'ignore'] });
+  execFileSync('strip', ['--strip-all', exe]);
+  assert.doesNotMatch(execFileSync('llvm-readelf', ['-S', exe], { encoding: 'utf8' }), /\.symtab|\.dynsym/, 'no symbols at all');
+  return exe;
+}
+
+describe('ebpf receiver: TLS in stripped binaries, found by structure', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'oisp-stripped-'));
+  const STATIC = buildStaticOpenSslClient(dir);
   const { cert, key } = makeTestCert(dir);
   const received = join(dir, 'received.bin');
   const RESPONSE = 2 * 1024 * 1024;
@@ -52,10 +64,12 @@ describe('ebpf receiver: TLS in stripped binaries (Bun, BoringSSL found by struc
     server = spawn(process.execPath, [join(import.meta.dirname, 'tls-server.mjs'), cert, key, received, String(RESPONSE)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [line] = await once(createInterface({ input: server.stdout! }), 'line');
     port = Number(line);
-    // Bun is judged at its first exec: discovery reads its 100 MB once (about half a second), then
-    // attaches; a request made before that is not seen, so the tests start once it is hooked.
+    // A binary is judged at its first exec: discovery reads Bun's 100 MB once (about half a second),
+    // then attaches; a request made before that is not seen, so the tests start once both are hooked.
     await run(BUN, ['--version']);
     assert.ok(await until(() => hookedByStructure() === 1), 'bun hooked at exec, found by structure');
+    await run(STATIC, [String(port), cert, '/v1/first-run', '16', 'plain', '1']);
+    assert.ok(await until(() => hookedByStructure() === 2), 'the static OpenSSL client hooked at exec, found by structure');
   });
 
   after(async () => {
@@ -80,6 +94,32 @@ describe('ebpf receiver: TLS in stripped binaries (Bun, BoringSSL found by struc
       assert.ok(chunks.every((e) => (e.data as CaptureData).conn.sni === 'localhost'), 'SNI from SSL_set_tlsext_host_name');
     });
   }
+
+  for (const mode of ['plain', 'ex']) {
+    it(`static OpenSSL 3, stripped (SSL_${mode === 'ex' ? 'write_ex/SSL_read_ex' : 'write/SSL_read'}): 300 KiB up, 2 MiB down, exactly once, contiguous`, async () => {
+      const path = `/v1/static-${mode}`;
+      const client = spawn(STATIC, [String(port), cert, path, String(body.length), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      client.stdout!.on('data', (d) => (out += d));
+      assert.equal((await once(client, 'exit'))[0], 0);
+      assert.ok(Number(out.trim()) > RESPONSE, `it read the response (${out.trim()} bytes with the head)`);
+      await assertCapturedExactly(() => sink.events, { pid: client.pid!, path, exe: STATIC, sentBody: body, response: RESPONSE, port });
+    });
+  }
+
+  it('the static OpenSSL client runs 100 times under capture: every run exits 0 with the same output, and every one is captured', async () => {
+    const pids: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const client = spawn(STATIC, [String(port), cert, `/v1/static-run-${i}?size=1024`, '1024', i % 2 ? 'ex' : 'plain'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      client.stdout!.on('data', (d) => (out += d));
+      const [code, signal] = await once(client, 'exit');
+      assert.deepEqual([code, signal, Number(out.trim()) > 1024], [0, null, true], `run ${i}: ${out.trim()}`);
+      pids.push(client.pid!);
+    }
+    const seen = () => new Set(sink.events.filter((e) => e.event_type === 'capture.data' && (e.data as CaptureData).direction === 'egress').map((e) => (e.data as CaptureData).conn.pid));
+    assert.ok(await until(() => pids.every((p) => seen().has(p))), `captured ${pids.filter((p) => seen().has(p)).length} of 100 runs`);
+  });
 
   it('bun runs 100 times under capture: every run exits 0 with the same output, and every one is captured', async () => {
     const pids: number[] = [];

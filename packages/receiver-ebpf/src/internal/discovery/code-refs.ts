@@ -65,3 +65,13 @@ export function directBranchesTo(image: ElfImage, addresses: readonly number[]):
   }
   return counts;
 }
+
+/** Every direct call (E8 rel32) whose destination is `target`: candidates, for the walk to confirm. */
+export function directCallSites(image: ElfImage, target: number): number[] {
+  const sites: number[] = [];
+  for (const section of image.code) {
+    const code = image.contents(section);
+    for (let i = 0; i + 5 <= code.length; i++) if (code[i] === 0xe8 && section.addr + i + 5 + code.readInt32LE(i + 1) === target) sites.push(section.addr + i);
+  }
+  return sites;
+}

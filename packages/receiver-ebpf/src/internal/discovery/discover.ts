@@ -6,16 +6,18 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, type Stat
 import { dirname, join } from 'node:path';
 import { dataContains } from '../elf-symbols.ts';
 import { BORINGSSL_ANCHORS, recognizeBoringSsl } from './boringssl.ts';
+import { OPENSSL_ANCHORS, recognizeStaticOpenSsl } from './openssl-static.ts';
 import { RUSTLS_ANCHORS, recognizeRustls } from './rustls.ts';
 import { ElfImage } from './elf-image.ts';
 import { FunctionEntries } from './function-entry.ts';
 import type { FoundFunction, Recognized } from './recognized.ts';
 
 /** Bumped when a recognizer changes what it finds: older cached answers are then not used. */
-const DISCOVERY_VERSION = 2;
+const DISCOVERY_VERSION = 3;
 
 const RECOGNIZERS = [
   { anchors: BORINGSSL_ANCHORS, recognize: recognizeBoringSsl },
+  { anchors: OPENSSL_ANCHORS, recognize: recognizeStaticOpenSsl },
   { anchors: RUSTLS_ANCHORS, recognize: recognizeRustls },
 ];
 const ANCHORS = RECOGNIZERS.flatMap((r) => r.anchors);

@@ -3,9 +3,12 @@
 // each exported function starts and ends.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { callAfter } from './call-site.ts';
+import { discoverByStructure } from './discover.ts';
 import { codeReferences } from './code-refs.ts';
 import { UnwindTable } from './eh-frame.ts';
 import { ElfImage } from './elf-image.ts';
@@ -81,5 +84,21 @@ describe('discovery building blocks, against libssl.so.3 and its own symbols', (
     // Given the function's bounds, the walk stays inside them.
     const limited = walkFunction(image, write.start, write.end - write.start)!;
     for (const ip of limited.instructions.keys()) assert.ok(ip >= write.start && ip < write.end, `0x${ip.toString(16)} within SSL_write`);
+  });
+});
+
+describe('static OpenSSL found by structure, against the same build with its symbols', () => {
+  it('every function found in the stripped copy is where the unstripped build says it is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oisp-discovery-'));
+    const built = join(dir, 'client');
+    execFileSync('gcc', ['-O2', '-static', '-o', built, join(import.meta.dirname, '../../../test/static-openssl-client.c'), '-lssl', '-lcrypto'], { stdio: 'ignore' });
+    const symbols = new Map(execFileSync('nm', [built], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')).filter((f) => f[1] === 'T').map((f) => [f[2], parseInt(f[0], 16)]));
+    const stripped = join(dir, 'stripped');
+    copyFileSync(built, stripped);
+    execFileSync('strip', ['--strip-all', stripped]);
+    const [openssl] = discoverByStructure(stripped).stacks;
+    assert.equal(openssl.stack, 'OpenSSL (static)');
+    assert.deepEqual(openssl.functions.map((f) => f.symbol).sort(), ['SSL_do_handshake', 'SSL_read', 'SSL_read_ex', 'SSL_write', 'SSL_write_ex']);
+    for (const f of openssl.functions) assert.equal(f.vaddr, symbols.get(f.symbol), f.symbol);
   });
 });

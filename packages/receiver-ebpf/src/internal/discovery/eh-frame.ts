@@ -86,8 +86,13 @@ export class UnwindTable {
     this.#fdes = fdes;
   }
 
-  /** The table, or undefined when the binary has no .eh_frame_hdr search table. */
+  /** The table, from .eh_frame_hdr's search table, else from walking .eh_frame itself (a static
+   * binary may have no header); undefined when it has neither. */
   static of(image: ElfImage): UnwindTable | undefined {
+    return UnwindTable.#fromHeader(image) ?? UnwindTable.#fromFrames(image);
+  }
+
+  static #fromHeader(image: ElfImage): UnwindTable | undefined {
     const hdr = image.section('.eh_frame_hdr');
     if (!hdr || hdr.size < 12) return undefined;
     const b = image.bytes;
@@ -106,6 +111,25 @@ export class UnwindTable {
       fdes[i] = fde;
     }
     return new UnwindTable(image, starts, fdes);
+  }
+
+  static #fromFrames(image: ElfImage): UnwindTable | undefined {
+    const frame = image.section('.eh_frame');
+    if (!frame || frame.size < 8) return undefined;
+    const table = new UnwindTable(image, new Float64Array(0), new Float64Array(0));
+    const found: [number, number][] = [];
+    const b = image.bytes;
+    for (let at = frame.offset; at + 8 <= frame.offset + frame.size; ) {
+      const length = b.readUInt32LE(at);
+      if (length === 0 || length === 0xffffffff) break; // terminator, or 64-bit DWARF
+      if (b.readUInt32LE(at + 4) !== 0) {
+        const range = table.#fdeRange(at);
+        if (range) found.push([range.start, at]);
+      }
+      at += 4 + length;
+    }
+    found.sort((x, y) => x[0] - y[0]);
+    return found.length ? new UnwindTable(image, Float64Array.from(found, (f) => f[0]), Float64Array.from(found, (f) => f[1])) : undefined;
   }
 
   get size(): number {

@@ -16,10 +16,13 @@ export interface Insn {
   target?: number;
   /** A RIP-relative memory operand's address, or an absolute one (no base, no index). */
   memory?: number;
-  /** `mov r32/r64, imm` or `xor r, r`: the register (32-bit name) and the value it gets. */
+  /** `mov r, imm`, `lea r, [address]` or `xor r, r`: the register (32-bit name) and the value it gets. */
   sets?: { register: number; value: number };
   /** An immediate operand, whatever the instruction. */
   immediate?: number;
+  /** The register its first operand names (32-bit name), when that operand is a register: what
+   * most instructions write. */
+  writes?: number;
 }
 
 export const Flow = FlowControl;
@@ -51,8 +54,11 @@ function simplify(instr: IcedInstruction): Insn {
       else if (instr.memoryBase === Register.None && instr.memoryIndex === Register.None) out.memory = Number(instr.memoryDisplacementU64);
     } else if (out.immediate === undefined) out.immediate = immediateOf(instr, op);
   }
+  if (instr.opCount > 0 && instr.op0Kind === OpKind.Register) out.writes = gpr32(instr.op0Register);
   if (instr.mnemonic === Mnemonic.Mov && instr.op0Kind === OpKind.Register && out.immediate !== undefined) {
     out.sets = { register: gpr32(instr.op0Register), value: out.immediate };
+  } else if (instr.mnemonic === Mnemonic.Lea && instr.op0Kind === OpKind.Register && out.memory !== undefined) {
+    out.sets = { register: gpr32(instr.op0Register), value: out.memory }; // an address loaded: a string's, say
   } else if (instr.mnemonic === Mnemonic.Xor && instr.op0Kind === OpKind.Register && instr.op1Kind === OpKind.Register && instr.op0Register === instr.op1Register) {
     out.sets = { register: gpr32(instr.op0Register), value: 0 };
   }
