@@ -60,8 +60,13 @@ try {
   const { metafile } = await build({
     absWorkingDir: root,
     metafile: true,
-    entryPoints: [join(root, 'packages/collector/src/bin.ts')],
-    outfile: join(stage, 'dist/oisp-collector.mjs'),
+    // The collector, and the worker thread its discovery of stripped binaries runs in (loaded beside the bundle).
+    entryPoints: {
+      'oisp-collector': join(root, 'packages/collector/src/bin.ts'),
+      'discovery-worker': join(root, 'packages/receiver-ebpf/src/internal/discovery/discovery-worker.ts'),
+    },
+    outdir: join(stage, 'dist'),
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',

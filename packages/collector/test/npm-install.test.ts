@@ -80,7 +80,7 @@ describe('npm install -g oisp-collector, on a host without a compiler', { skip }
 
   it('the package carries its natives and no build step', () => {
     const files = execFileSync('tar', ['-tzf', join(work, 'out', `oisp-collector-${manifest.version}.tgz`)], { encoding: 'utf8' }).split('\n');
-    for (const f of ['dist/oisp-collector.mjs', 'prebuilt/oisp_ebpf.node', 'prebuilt/ssl.bpf.o', 'prebuilt/sys.bpf.o', 'npm-shrinkwrap.json']) assert.ok(files.includes(`package/${f}`), f);
+    for (const f of ['dist/oisp-collector.mjs', 'dist/discovery-worker.mjs', 'prebuilt/oisp_ebpf.node', 'prebuilt/ssl.bpf.o', 'prebuilt/sys.bpf.o', 'npm-shrinkwrap.json']) assert.ok(files.includes(`package/${f}`), f);
     assert.ok(!files.includes('package/binding.gyp'), 'no binding.gyp (npm would run node-gyp)');
     assert.equal((manifest as { scripts?: unknown }).scripts, undefined, 'no install scripts');
     assert.ok(!files.some((f) => f.endsWith('.ts')), 'no TypeScript (node does not strip types under node_modules)');
@@ -114,6 +114,20 @@ describe('npm install -g oisp-collector, on a host without a compiler', { skip }
     assert.match(r.stdout, /^OK +TLS programs: ssl\.bpf\.o loads/m);
     assert.match(r.stdout, /^OK +system-event programs: sys\.bpf\.o loads and attaches/m);
     assert.doesNotMatch(r.stdout, /FAIL/);
+  });
+
+  it('the installed discovery worker (stripped binaries, off the event loop) loads and answers', () => {
+    const worker = join(prefix, 'lib/node_modules/oisp-collector/dist/discovery-worker.mjs');
+    const script = `const { Worker } = require('node:worker_threads');
+const w = new Worker(${JSON.stringify(worker)});
+w.on('message', (m) => { console.log(JSON.stringify(m)); w.terminate(); });
+w.postMessage({ id: 7, path: '/usr/lib/x86_64-linux-gnu/libssl.so.3' });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { PATH: path } });
+    assert.equal(r.status, 0, r.stderr);
+    // libssl.so.3 carries ssl/ssl_lib.c: the static OpenSSL recognizer reads it through and finds SSL_write.
+    const answer = JSON.parse(r.stdout) as { id: number; found: { stacks: { stack: string; functions: { symbol: string }[] }[] } };
+    assert.equal(answer.id, 7);
+    assert.ok(answer.found.stacks.some((s) => s.functions.some((f) => f.symbol === 'SSL_write')), r.stdout);
   });
 
   it('the installed demo captures an agent run', () => {

@@ -22,8 +22,9 @@ import { applyProcessFilter } from './internal/process-filter.ts';
 import { decodeSysBatch, REC_EXEC, type ExecRecord, type SysRecord } from './internal/sys-records.ts';
 import { SystemEvents } from './internal/system-events.ts';
 import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, REC_TLS_SOCKET, type TlsCloseRecord, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
+import { BackgroundDiscovery } from './internal/discovery/background-discovery.ts';
 import { knownStructuralFiles } from './internal/discovery/discover.ts';
-import { discoverTargets, processFiles, type DiscoveryOptions, type SeenFiles, type Skipped, type Target } from './internal/targets.ts';
+import { discoverTargets, processFiles, structuralTargets, type DiscoveryOptions, type SeenFiles, type Skipped, type Target } from './internal/targets.ts';
 
 /** Where the TLS programs hook (also the floor of bench/tls.ts). */
 export const TLS_PROBES = [
@@ -74,6 +75,7 @@ export class EbpfReceiver implements Receiver {
   readonly #sockets = new Map<string, Pick<ConnInfo, 'fd' | 'local' | 'remote'>>();
   #stopped = false;
   readonly #seenFiles: SeenFiles = new Set();
+  readonly #background = new BackgroundDiscovery();
   #rescan: NodeJS.Timeout | undefined;
   /** Each hooked file as its processes see it, by the cookie its probes carry (1, 2, ...). */
   readonly #libs: string[] = [''];
@@ -118,7 +120,9 @@ export class EbpfReceiver implements Receiver {
     const running = processFiles(process.pid).map((f) => f.path);
     // Stripped binaries an earlier run found TLS in, unchanged since: hooked before they next start.
     const known = this.#config.discovery_cache_dir ? knownStructuralFiles(this.#config.discovery_cache_dir) : [];
-    this.#attach(discoverTargets(expandGlobs(this.#config.binary_paths), [process.execPath, ...running, ...known], this.#discovery(true)));
+    const found = discoverTargets(expandGlobs(this.#config.binary_paths), [process.execPath, ...running, ...known], this.#discovery(true));
+    this.#attach(found);
+    await Promise.all(found.deferred.map((c) => this.#discoverInBackground(c)));
     capture.start((batch) => this.#onBatch(batch));
     // New executables and libraries loaded later are found by looking again; a new binary's first
     // request may race this (DESIGN.md trap), so the interval is short.
@@ -129,7 +133,22 @@ export class EbpfReceiver implements Receiver {
   }
 
   #discovery(includeSystem: boolean): DiscoveryOptions {
-    return { seen: this.#seenFiles, includeSystem, cacheDir: this.#config.discovery_cache_dir || undefined };
+    return { seen: this.#seenFiles, includeSystem, deferStructure: true };
+  }
+
+  /** A file that exports no TLS symbols, read through for TLS functions off the event loop; hooked
+   * when found (`onHooked` then), said and counted when found but not verified. */
+  async #discoverInBackground(c: Target, onHooked?: (t: Target) => void): Promise<void> {
+    let result;
+    try {
+      result = structuralTargets(c, await this.#background.discover(c.path, this.#config.discovery_cache_dir || undefined));
+    } catch (err) {
+      if (!this.#stopped) this.#settings.logger.debug({ path: c.path, error: (err as Error).message }, 'structural discovery failed');
+      return;
+    }
+    if (this.#stopped) return;
+    this.#attach(result);
+    for (const t of result.targets) onHooked?.(t);
   }
 
   #attach({ targets, skipped }: { targets: Target[]; skipped: Skipped[] }): void {
@@ -251,13 +270,20 @@ export class EbpfReceiver implements Receiver {
    */
   #attachExecutable(r: ExecRecord): void {
     const result = discoverTargets([], [`/proc/${r.pid}/root${r.filename}`], this.#discovery(false));
+    const hooked = () => {
+      // bpf_ktime_get_ns and hrtime are both CLOCK_MONOTONIC.
+      const latencyMs = Number(process.hrtime.bigint() - r.tsNs) / 1e6;
+      this.#settings.telemetry.gauge('exec_to_attach_ms', Math.round(latencyMs));
+      this.#settings.logger.info({ pid: r.pid, path: r.filename, exec_to_attach_ms: Math.round(latencyMs * 10) / 10 }, 'hooked at exec');
+    };
+    for (const c of result.deferred) {
+      c.reason = 'exec';
+      void this.#discoverInBackground(c, hooked);
+    }
     if (result.targets.length === 0) return;
-    for (const t of result.targets) t.reason = t.structure ? `exec: ${t.reason}` : 'exec';
+    for (const t of result.targets) t.reason = 'exec';
     this.#attach({ targets: result.targets, skipped: [] });
-    // bpf_ktime_get_ns and hrtime are both CLOCK_MONOTONIC.
-    const latencyMs = Number(process.hrtime.bigint() - r.tsNs) / 1e6;
-    this.#settings.telemetry.gauge('exec_to_attach_ms', Math.round(latencyMs));
-    this.#settings.logger.info({ pid: r.pid, path: r.filename, exec_to_attach_ms: Math.round(latencyMs * 10) / 10 }, 'hooked at exec');
+    hooked();
   }
 
   #rescanProcesses(): void {
@@ -265,8 +291,9 @@ export class EbpfReceiver implements Receiver {
     const t0 = performance.now();
     const found = processFiles(process.pid);
     const result = discoverTargets(expandGlobs(this.#config.binary_paths), found.map((f) => f.path), this.#discovery(false));
-    for (const t of result.targets) if (!t.reason.startsWith('binary_paths')) t.reason = t.structure ? `running: ${t.reason}` : 'found in a running process';
+    for (const t of [...result.targets, ...result.deferred]) if (t.reason !== 'binary_paths') t.reason = 'found in a running process';
     this.#attach(result);
+    for (const c of result.deferred) void this.#discoverInBackground(c);
     this.#settings.telemetry.gauge('rescan_ms', Math.round(performance.now() - t0));
   }
 
@@ -376,6 +403,7 @@ export class EbpfReceiver implements Receiver {
   async shutdown(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    await this.#background.close();
     clearInterval(this.#rescan);
     clearInterval(this.#counters);
     this.#readKernelCounters();

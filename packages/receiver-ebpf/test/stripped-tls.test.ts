@@ -66,7 +66,8 @@ describe('ebpf receiver: TLS in stripped binaries, found by structure', { skip }
     port = Number(line);
     // A binary is judged at its first exec: discovery reads Bun's 100 MB once (about half a second),
     // then attaches; a request made before that is not seen, so the tests start once both are hooked.
-    await run(BUN, ['--version']);
+    // (Each first run lasts a second: a process gone before its exec is looked at is not judged.)
+    await run(BUN, ['-e', 'setTimeout(() => {}, 1000)']);
     assert.ok(await until(() => hookedByStructure() === 1), 'bun hooked at exec, found by structure');
     await run(STATIC, [String(port), cert, '/v1/first-run', '16', 'plain', '1']);
     assert.ok(await until(() => hookedByStructure() === 2), 'the static OpenSSL client hooked at exec, found by structure');

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildId, definedDynamicSymbols } from './elf-symbols.ts';
-import { discoverByStructure } from './discovery/discover.ts';
+import { discoverByStructure, type Discovered } from './discovery/discover.ts';
 
 export const SSL_SYMBOLS = ['SSL_write', 'SSL_read'] as const;
 /** Hooked where present: the _ex variants (OpenSSL >= 1.1.1; Python calls them), SNI, lifetime, and the
@@ -59,6 +59,8 @@ export interface DiscoveryOptions {
   includeSystem?: boolean;
   /** Where structural discovery keeps its answers across runs. */
   cacheDir?: string;
+  /** Leave structural discovery to the caller (a worker thread): such files come back in `deferred`. */
+  deferStructure?: boolean;
 }
 
 /** Files already judged, by device:inode (a file is looked at once, whatever path names it). */
@@ -67,10 +69,11 @@ export type SeenFiles = Set<string>;
 export function discoverTargets(
   extra: readonly string[],
   executables: readonly string[],
-  { seen = new Set(), includeSystem = true, cacheDir }: DiscoveryOptions = {},
-): { targets: Target[]; skipped: Skipped[] } {
+  { seen = new Set(), includeSystem = true, cacheDir, deferStructure = false }: DiscoveryOptions = {},
+): { targets: Target[]; skipped: Skipped[]; deferred: Target[] } {
   const targets: Target[] = [];
   const skipped: Skipped[] = [];
+  const deferred: Target[] = [];
   const candidates = [
     ...(includeSystem ? libsslCandidates() : []).map((path) => ({ path, reason: 'system libssl' })),
     ...executables.map((path) => ({ path, reason: 'executable' })),
@@ -95,25 +98,27 @@ export function discoverTargets(
       continue;
     }
     const missing = `does not export ${SSL_SYMBOLS.filter((s) => !found.has(s)).join(', ')}`;
-    const byStructure = found.size === 0 ? structuralTargets(c, cacheDir) : { targets: [], skipped: [] };
-    targets.push(...byStructure.targets);
-    skipped.push(...byStructure.skipped);
-    if (byStructure.targets.length + byStructure.skipped.length === 0) skipped.push({ path: c.path, reason: missing });
+    if (found.size > 0) skipped.push({ path: c.path, reason: missing });
+    else if (deferStructure) deferred.push(c);
+    else {
+      let byStructure: { targets: Target[]; skipped: Skipped[] };
+      try {
+        byStructure = structuralTargets(c, discoverByStructure(c.path, cacheDir));
+      } catch (err) {
+        byStructure = { targets: [], skipped: [{ path: c.path, reason: `structural discovery failed: ${(err as Error).message}` }] };
+      }
+      targets.push(...byStructure.targets);
+      skipped.push(...byStructure.skipped);
+      if (byStructure.targets.length + byStructure.skipped.length === 0) skipped.push({ path: c.path, reason: missing });
+    }
   }
-  return { targets, skipped };
+  return { targets, skipped, deferred };
 }
 
-/** The TLS stacks discovery finds by structure in a file that exports none: a target for each it is
- * sure of, a skipped entry saying why for each it is not. */
-function structuralTargets(c: Target, cacheDir: string | undefined): { targets: Target[]; skipped: Skipped[] } {
+/** What discovery by structure found in a file that exports no TLS symbols: a target for each stack
+ * it is sure of, a skipped entry saying why for each it is not. */
+export function structuralTargets(c: Target, found: Discovered): { targets: Target[]; skipped: Skipped[] } {
   const out: { targets: Target[]; skipped: Skipped[] } = { targets: [], skipped: [] };
-  let found;
-  try {
-    found = discoverByStructure(c.path, cacheDir);
-  } catch (err) {
-    out.skipped.push({ path: c.path, reason: `structural discovery failed: ${(err as Error).message}` });
-    return out;
-  }
   for (const s of found.stacks) {
     if (s.functions.length === 0) {
       out.skipped.push({ path: c.path, stack: s.stack, reason: `${s.stack} found, not hooked: ${s.unsure}` });
