@@ -6,13 +6,13 @@ import { once } from 'node:events';
 import { chmodSync, copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import type { CaptureData, OispEvent } from '@oisp/core';
 import { createTestSettings, makeTestCert, SinkConsumer, testHost } from '@oisp/core/testing';
 import type { EbpfReceiverConfig } from '../src/config.ts';
 import { preflight } from '../src/ebpf-receiver.ts';
 import { ebpfReceiverFactory } from '../src/factory.ts';
+import { startTlsServer } from './start-tls-server.ts';
 
 const problems = preflight();
 const skip = problems.length > 0 && process.env.CI !== 'true' ? problems.join('; ') : false;
@@ -28,8 +28,8 @@ describe('ebpf receiver: what is captured, by config', { skip }, () => {
   before(async () => {
     assert.deepEqual(problems, [], 'this machine must be able to capture');
     writeFileSync(bodyFile, body);
-    server = spawn(process.execPath, [join(import.meta.dirname, 'tls-server.mjs'), cert, key, join(dir, 'received.bin'), '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [port] = await once(createInterface({ input: server.stdout! }), 'line');
+    let port: number;
+    ({ server, port } = await startTlsServer(cert, key, join(dir, 'received.bin'), 1000));
     url = `https://localhost:${port}/v1/config`;
   });
 

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import type { CaptureData, OispEvent } from '@oisp/core';
 import { createTestSettings, SinkConsumer, testHost } from '@oisp/core/testing';
@@ -16,6 +15,7 @@ import { ebpfReceiverFactory } from '../src/factory.ts';
 import { preflight, type EbpfReceiver } from '../src/ebpf-receiver.ts';
 import { makeTestCert } from '@oisp/core/testing';
 import { assertCapturedExactly as assertExchangeCaptured } from './captured-exactly.ts';
+import { startTlsServer } from './start-tls-server.ts';
 
 const problems = preflight();
 
@@ -42,9 +42,7 @@ describe('ebpf receiver: TLS capture', { skip }, () => {
     assert.deepEqual(problems, [], 'this machine must be able to capture');
     writeFileSync(received, '');
     await receiver.start(testHost());
-    server = spawn(process.execPath, [join(import.meta.dirname, 'tls-server.mjs'), cert, key, received, String(RESPONSE)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [line] = await once(createInterface({ input: server.stdout! }), 'line');
-    port = Number(line);
+    ({ server, port } = await startTlsServer(cert, key, received, RESPONSE));
   });
 
   after(async () => {
@@ -321,9 +319,8 @@ describe('ebpf receiver: overflow', { skip }, () => {
     const config = { ...ebpfReceiverFactory.createDefaultConfig(), ring_buffer_bytes: 32 * 1024 };
     const receiver = ebpfReceiverFactory.create(settings, config, sink) as EbpfReceiver;
     await receiver.start(testHost());
-    const server = spawn(process.execPath, [join(import.meta.dirname, 'tls-server.mjs'), cert, key, join(dir, 'received.bin'), '64'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const { server, port } = await startTlsServer(cert, key, join(dir, 'received.bin'), 64);
     try {
-      const port = Number((await once(createInterface({ input: server.stdout! }), 'line'))[0]);
       const bodyFile = join(dir, 'burst.bin');
       writeFileSync(bodyFile, Buffer.alloc(8 * 1024 * 1024, 'b'));
       const curl = spawn('curl', ['-sS', '--http1.1', '--cacert', cert, '--data-binary', `@${bodyFile}`, '-o', '/dev/null', `https://localhost:${port}/burst`], { stdio: ['ignore', 'ignore', 'inherit'] });

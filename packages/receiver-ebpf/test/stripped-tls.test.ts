@@ -10,7 +10,6 @@ import { copyFileSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } 
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { CaptureData } from '@oisp/core';
@@ -20,6 +19,7 @@ import { preflight } from '../src/ebpf-receiver.ts';
 import { discoverByStructure } from '../src/internal/discovery/discover.ts';
 import { discoverTargets } from '../src/internal/targets.ts';
 import { assertCapturedExactly } from './captured-exactly.ts';
+import { startTlsServer } from './start-tls-server.ts';
 
 const run = promisify(execFile);
 const problems = preflight();
@@ -61,9 +61,7 @@ describe('ebpf receiver: TLS in stripped binaries, found by structure', { skip }
     assert.deepEqual(problems, [], 'this machine must be able to capture');
     writeFileSync(received, '');
     await receiver.start(testHost());
-    server = spawn(process.execPath, [join(import.meta.dirname, 'tls-server.mjs'), cert, key, received, String(RESPONSE)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [line] = await once(createInterface({ input: server.stdout! }), 'line');
-    port = Number(line);
+    ({ server, port } = await startTlsServer(cert, key, received, RESPONSE));
     // A binary is judged at its first exec: discovery reads Bun's 100 MB once (about half a second),
     // then attaches; a request made before that is not seen, so the tests start once both are hooked.
     // (Each first run lasts a second: a process gone before its exec is looked at is not judged.)
@@ -194,12 +192,10 @@ describe('ebpf receiver: a stripped binary an earlier run found TLS in', { skip 
     const settings = createTestSettings('ebpf', 'receiver');
     const receiver = ebpfReceiverFactory.create(settings, { ...ebpfReceiverFactory.createDefaultConfig(), discovery_cache_dir: discovery }, sink);
     writeFileSync(join(dir, 'received.bin'), '');
-    const server = spawn(process.execPath, [join(import.meta.dirname, 'tls-server.mjs'), cert, key, join(dir, 'received.bin'), '65536'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const { server, port } = await startTlsServer(cert, key, join(dir, 'received.bin'), 65536);
     try {
       await receiver.start(testHost());
       assert.equal(settings.telemetry.counter('hooked_files', { reason: 'structure' }), 1, 'hooked at start, from the cache, with no process running it');
-      const [line] = await once(createInterface({ input: server.stdout! }), 'line');
-      const port = Number(line);
       const sent = Buffer.alloc(4096);
       for (let i = 0; i < sent.length; i++) sent[i] = 97 + (i % 26);
       const bun = spawn(copy, [CLIENT, `https://localhost:${port}/v1/first`, cert, String(sent.length), 'whole'], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -7,14 +7,32 @@ const SHT_NOTE = 7;
 const SHT_DYNSYM = 11;
 const NT_GNU_BUILD_ID = 3;
 
-interface Section {
+/** One ELF64 section header, as the file has it. */
+export interface SectionHeader {
   nameOffset: number;
   type: number;
   flags: number;
+  addr: number;
   offset: number;
   size: number;
   link: number;
   entsize: number;
+}
+
+type Section = SectionHeader;
+
+/** The section header at byte `b` of `shdrs`. */
+export function sectionHeader(shdrs: Buffer, b: number): SectionHeader {
+  return {
+    nameOffset: shdrs.readUInt32LE(b),
+    type: shdrs.readUInt32LE(b + 4),
+    flags: Number(shdrs.readBigUInt64LE(b + 8)),
+    addr: Number(shdrs.readBigUInt64LE(b + 0x10)),
+    offset: Number(shdrs.readBigUInt64LE(b + 0x18)),
+    size: Number(shdrs.readBigUInt64LE(b + 0x20)),
+    link: shdrs.readUInt32LE(b + 0x28),
+    entsize: Number(shdrs.readBigUInt64LE(b + 0x38)),
+  };
 }
 
 function readAt(fd: number, offset: number, length: number): Buffer {
@@ -40,17 +58,7 @@ function withSections<T>(path: string, fallback: T, read: (sections: Section[], 
     if (shoff === 0 || shentsize < 64 || shnum === 0) return fallback;
     const shdrs = readAt(fd, shoff, shentsize * shnum);
     const sections: Section[] = [];
-    for (let b = 0; b + 64 <= shdrs.length; b += shentsize) {
-      sections.push({
-        nameOffset: shdrs.readUInt32LE(b),
-        type: shdrs.readUInt32LE(b + 4),
-        flags: Number(shdrs.readBigUInt64LE(b + 8)),
-        offset: Number(shdrs.readBigUInt64LE(b + 0x18)),
-        size: Number(shdrs.readBigUInt64LE(b + 0x20)),
-        link: shdrs.readUInt32LE(b + 0x28),
-        entsize: Number(shdrs.readBigUInt64LE(b + 0x38)),
-      });
-    }
+    for (let b = 0; b + 64 <= shdrs.length; b += shentsize) sections.push(sectionHeader(shdrs, b));
     return read(sections, (s, max = s.size) => readAt(fd, s.offset, Math.min(s.size, max)), ehdr.readUInt16LE(0x3e));
   } finally {
     closeSync(fd);

@@ -1,6 +1,7 @@
 // A whole ELF64 x86-64 file in memory, for discovery by structure: its sections by name, and the
 // mapping between virtual addresses (what code refers to) and file offsets (what a uprobe takes).
 import { readFileSync } from 'node:fs';
+import { sectionHeader } from '../elf-symbols.ts';
 
 const ET_DYN = 3;
 const EM_X86_64 = 62;
@@ -45,23 +46,12 @@ export class ElfImage {
     const shnum = bytes.readUInt16LE(0x3c);
     const shstrndx = bytes.readUInt16LE(0x3e);
     if (shoff === 0 || shentsize < 64 || shoff + shentsize * shnum > bytes.length) throw fail(`no section headers (at byte ${shoff})`);
-    const raw = [];
-    for (let i = 0; i < shnum; i++) {
-      const b = shoff + i * shentsize;
-      raw.push({
-        nameOffset: bytes.readUInt32LE(b),
-        type: bytes.readUInt32LE(b + 4),
-        flags: Number(bytes.readBigUInt64LE(b + 8)),
-        addr: Number(bytes.readBigUInt64LE(b + 0x10)),
-        offset: Number(bytes.readBigUInt64LE(b + 0x18)),
-        size: Number(bytes.readBigUInt64LE(b + 0x20)),
-      });
-    }
+    const raw = Array.from({ length: shnum }, (_, i) => sectionHeader(bytes, shoff + i * shentsize));
     const names = raw[shstrndx];
-    const sections = raw.map(({ nameOffset, ...s }) => {
+    const sections = raw.map(({ nameOffset, type, flags, addr, offset, size }) => {
       const start = (names?.offset ?? 0) + nameOffset;
       const end = names ? bytes.indexOf(0, start) : start;
-      return { ...s, name: bytes.toString('latin1', start, end < 0 ? start : end) };
+      return { type, flags, addr, offset, size, name: bytes.toString('latin1', start, end < 0 ? start : end) };
     });
     return new ElfImage(path, bytes, sections, bytes.readUInt16LE(0x10) === ET_DYN);
   }
