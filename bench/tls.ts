@@ -1,5 +1,5 @@
 // TLS capture cost (issue 3): a node client makes N HTTPS requests (1 KiB up, 16 KiB down,
-// keep-alive) to a local server, four ways in one run:
+// keep-alive) to a local server, five ways in one run:
 //   none       no probes
 //   floor      no-op uprobes on the same symbols, the least any uprobe sensor can cost
 //   copy       the receiver's own BPF programs and poll thread, batches dropped on arrival: what
