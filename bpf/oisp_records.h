@@ -58,6 +58,15 @@ struct oisp_tls_close {
 	__u32 tid;
 	__u64 egress_bytes;  /* all bytes written on the connection, captured or not */
 	__u64 ingress_bytes; /* all bytes read */
+	__u32 reason;        /* enum oisp_close_reason */
+	__u32 pad;
+};
+
+/* Why a TLS connection ended. */
+enum oisp_close_reason {
+	OISP_CLOSE_FREE = 0,      /* SSL_free */
+	OISP_CLOSE_HANDSHAKE = 1, /* a handshake on a pointer that carried data: the library reused it
+	                             for a new connection (where SSL_free is not hooked) */
 };
 
 /* SSL_ctrl(SSL_CTRL_SET_TLSEXT_HOSTNAME): the server name the client asked for. */

@@ -272,13 +272,65 @@ int BPF_KRETPROBE(ssl_read_ex_exit, int ret)
 	return leave(ctx, ret);
 }
 
+/* The connection on (tgid, ssl) is over: the pointer's next use is a new connection, with a new
+ * generation, its own offsets and its own socket. Userspace gets the totals of each direction. */
+static __always_inline void end_connection(__u64 id, void *ssl, __u32 reason)
+{
+	__u32 tgid = id >> 32;
+	struct tls_conn_key gk = { .tgid = tgid, .ssl = (__u64)ssl };
+	__u32 *gen = bpf_map_lookup_elem(&conn_gen, &gk);
+	__u32 old = gen ? *gen : 0;
+	__u32 next = old + 1;
+	bpf_map_update_elem(&conn_gen, &gk, &next, BPF_ANY);
+	bpf_map_delete_elem(&tls_socks, &gk); /* the pointer's next connection finds its own */
+	struct oisp_tls_close *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	struct conn_key ck = { .tgid = tgid, .direction = OISP_DIR_EGRESS, .ssl = (__u64)ssl };
+	__u64 *total = bpf_map_lookup_elem(&conn_offsets, &ck);
+	if (r)
+		r->egress_bytes = total ? *total : 0;
+	bpf_map_delete_elem(&conn_offsets, &ck);
+	ck.direction = OISP_DIR_INGRESS;
+	total = bpf_map_lookup_elem(&conn_offsets, &ck);
+	if (r)
+		r->ingress_bytes = total ? *total : 0;
+	bpf_map_delete_elem(&conn_offsets, &ck);
+	if (!r) {
+		count_drop(0, 1);
+		return;
+	}
+	r->kind = OISP_REC_TLS_CLOSE;
+	r->generation = old;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->ssl_ptr = (__u64)ssl;
+	r->pid = tgid;
+	r->tid = (__u32)id;
+	r->reason = reason;
+	r->pad = 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+/* Whether any byte went either way on (tgid, ssl) since its connection began. */
+static __always_inline int carried_data(__u32 tgid, void *ssl)
+{
+	struct conn_key ck = { .tgid = tgid, .direction = OISP_DIR_EGRESS, .ssl = (__u64)ssl };
+	if (bpf_map_lookup_elem(&conn_offsets, &ck))
+		return 1;
+	ck.direction = OISP_DIR_INGRESS;
+	return bpf_map_lookup_elem(&conn_offsets, &ck) ? 1 : 0;
+}
+
 /* The handshake: its socket writes (the ClientHello) tell the connection's socket before any data. */
 SEC("uprobe")
 int BPF_KPROBE(ssl_handshake_enter, void *ssl)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	if (ssl && traced(id >> 32))
-		want_socket(id, ssl);
+	if (!ssl || !traced(id >> 32))
+		return 0;
+	/* Data already went over this pointer: the library freed the connection and reused the
+	 * memory for a new one without us seeing SSL_free (not found in a stripped binary). */
+	if (carried_data(id >> 32, ssl))
+		end_connection(id, ssl, OISP_CLOSE_HANDSHAKE);
+	want_socket(id, ssl);
 	return 0;
 }
 
@@ -326,39 +378,8 @@ int BPF_KPROBE(ssl_set_hostname_enter, void *ssl, const char *name)
 SEC("uprobe")
 int BPF_KPROBE(ssl_free_enter, void *ssl)
 {
-	if (!ssl)
-		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
-	if (!traced(tgid))
-		return 0;
-	struct tls_conn_key gk = { .tgid = tgid, .ssl = (__u64)ssl };
-	__u32 *gen = bpf_map_lookup_elem(&conn_gen, &gk);
-	__u32 old = gen ? *gen : 0;
-	__u32 next = old + 1;
-	bpf_map_update_elem(&conn_gen, &gk, &next, BPF_ANY);
-	bpf_map_delete_elem(&tls_socks, &gk); /* the pointer's next connection finds its own */
-	struct oisp_tls_close *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	struct conn_key ck = { .tgid = tgid, .direction = OISP_DIR_EGRESS, .ssl = (__u64)ssl };
-	__u64 *total = bpf_map_lookup_elem(&conn_offsets, &ck);
-	if (r)
-		r->egress_bytes = total ? *total : 0;
-	bpf_map_delete_elem(&conn_offsets, &ck);
-	ck.direction = OISP_DIR_INGRESS;
-	total = bpf_map_lookup_elem(&conn_offsets, &ck);
-	if (r)
-		r->ingress_bytes = total ? *total : 0;
-	bpf_map_delete_elem(&conn_offsets, &ck);
-	if (!r) {
-		count_drop(0, 1);
-		return 0;
-	}
-	r->kind = OISP_REC_TLS_CLOSE;
-	r->generation = old;
-	r->ts_ns = bpf_ktime_get_ns();
-	r->ssl_ptr = (__u64)ssl;
-	r->pid = tgid;
-	r->tid = (__u32)id;
-	bpf_ringbuf_submit(r, 0);
+	if (ssl && traced(id >> 32))
+		end_connection(id, ssl, OISP_CLOSE_FREE);
 	return 0;
 }

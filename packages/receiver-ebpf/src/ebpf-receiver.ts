@@ -365,11 +365,11 @@ export class EbpfReceiver implements Receiver {
     return createEvent('capture.data', data, this.#envelope(r, monoToWall, r.comm));
   }
 
-  /** SSL_free: the connection is over; what was seen of each direction goes with it. */
+  /** SSL_free, or a new handshake on its pointer: the connection is over; what was seen of each direction goes with it. */
   #closeEvent(r: TlsCloseRecord, monoToWall: bigint): OispEvent<'capture.close', CaptureClose> {
     const conn = this.#conn(r);
     // The kernel's totals: bytes past the last chunk seen were lost (a trailing gap no chunk reports).
-    const data: CaptureClose = { conn, reason: 'ssl_free', egress_bytes: r.egressBytes, ingress_bytes: r.ingressBytes };
+    const data: CaptureClose = { conn, reason: r.reason, egress_bytes: r.egressBytes, ingress_bytes: r.ingressBytes };
     for (const direction of ['egress', 'ingress'] as const) this.#expected.delete(`${conn.id}:${direction}`);
     this.#sni.delete(conn.id);
     this.#sockets.delete(conn.id);

@@ -106,6 +106,29 @@ describe('ebpf receiver: TLS in stripped binaries, found by structure', { skip }
     });
   }
 
+  it('static OpenSSL, two connections on one SSL object (SSL_clear between): the second handshake ends the first, both exact', async () => {
+    const path = '/v1/static-twice';
+    const client = spawn(STATIC, [String(port), cert, path, String(body.length), 'plain-twice'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    assert.equal((await once(client, 'exit'))[0], 0);
+    const mine = () => sink.events.filter((e) => (e.data as CaptureData).conn?.pid === client.pid);
+    await until(() => mine().filter((e) => e.event_type === 'capture.data' && (e.data as CaptureData).direction === 'ingress').reduce((n, e) => n + (e.data as CaptureData).data.length, 0) >= 2 * RESPONSE);
+    const chunks = mine().filter((e) => e.event_type === 'capture.data').map((e) => e.data as CaptureData);
+    const ids = [...new Set(chunks.map((c) => c.conn.id))];
+    assert.equal(ids.length, 2, `two connections: ${ids.join(' ')}`);
+    assert.equal(new Set(chunks.map((c) => c.conn.ssl_ptr)).size, 1, 'on one SSL pointer');
+    for (const id of ids) {
+      const of = (d: string) => Buffer.concat(chunks.filter((c) => c.conn.id === id && c.direction === d).sort((a, b) => a.offset - b.offset).map((c) => c.data));
+      const sent = of('egress');
+      assert.ok(sent.subarray(sent.indexOf('\r\n\r\n') + 4).equals(body), `${id}: its request body, exactly`);
+      const got = of('ingress');
+      assert.equal(got.length - got.indexOf('\r\n\r\n') - 4, RESPONSE, `${id}: its whole response, once`);
+      assert.equal(new Set(chunks.filter((c) => c.conn.id === id).map((c) => c.conn.local?.port)).size, 1, `${id}: one socket`);
+    }
+    assert.notEqual(chunks.find((c) => c.conn.id === ids[0])?.conn.local?.port, chunks.find((c) => c.conn.id === ids[1])?.conn.local?.port, 'each its own socket');
+    const closes = mine().filter((e) => e.event_type === 'capture.close');
+    assert.equal((closes[0]?.data as { reason?: string }).reason, 'new_handshake', 'the first ended by the second handshake');
+  });
+
   it('the static OpenSSL client runs 100 times under capture: every run exits 0 with the same output, and every one is captured', async () => {
     const pids: number[] = [];
     for (let i = 0; i < 100; i++) {

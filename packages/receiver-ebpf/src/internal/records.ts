@@ -22,7 +22,7 @@ export const TLS_DATA_LAYOUT = {
   size: 72,
 } as const;
 
-export const TLS_CLOSE_LAYOUT = { kind: 0, generation: 4, ts_ns: 8, ssl_ptr: 16, pid: 24, tid: 28, egress_bytes: 32, ingress_bytes: 40, size: 48 } as const;
+export const TLS_CLOSE_LAYOUT = { kind: 0, generation: 4, ts_ns: 8, ssl_ptr: 16, pid: 24, tid: 28, egress_bytes: 32, ingress_bytes: 40, reason: 48, size: 56 } as const;
 export const TLS_SNI_LAYOUT = { kind: 0, generation: 4, ts_ns: 8, ssl_ptr: 16, pid: 24, tid: 28, name: 32, size: 32 + 256 } as const;
 export const TLS_SOCKET_LAYOUT = {
   kind: 0, generation: 4, ts_ns: 8, ssl_ptr: 16, pid: 24, tid: 28, fd: 32, family: 36, port: 38, local_port: 40, addr: 48, local_addr: 64, size: 80,
@@ -51,6 +51,8 @@ export interface TlsCloseRecord extends TlsRecordBase {
   /** Every byte the connection carried per direction, captured or not. */
   egressBytes: number;
   ingressBytes: number;
+  /** SSL_free, or a new handshake on the same pointer (a library's reuse of freed memory). */
+  reason: 'ssl_free' | 'new_handshake';
 }
 
 export interface TlsSniRecord extends TlsRecordBase {
@@ -121,6 +123,7 @@ export function decodeBatch(batch: Buffer): TlsRecord[] {
           ...base,
           egressBytes: Number(batch.readBigUInt64LE(s + TLS_CLOSE_LAYOUT.egress_bytes)),
           ingressBytes: Number(batch.readBigUInt64LE(s + TLS_CLOSE_LAYOUT.ingress_bytes)),
+          reason: batch.readUInt32LE(s + TLS_CLOSE_LAYOUT.reason) === 1 ? 'new_handshake' : 'ssl_free',
         });
       } else if (kind === REC_TLS_SNI) {
         out.push({ kind, ...base, name: cString(batch, s + TLS_SNI_LAYOUT.name, 256) });
