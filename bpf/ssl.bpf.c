@@ -20,12 +20,20 @@ struct {
 	__type(value, struct oisp_settings);
 } settings SEC(".maps");
 
+/* Bytes [start, end) of the concatenation of `count` slices (&[u8]: pointer, length) at `array`. */
+struct rustls_slices {
+	__u64 array;
+	__u64 count;
+	__u64 start;
+};
+
 struct call_args {
 	__u64 ssl;
-	__u64 buf;
+	__u64 buf;       /* where the bytes are; 0 when they cannot be read (counted as a gap) */
 	__u64 count_ptr; /* the _ex variants return the byte count through a size_t* */
 	__u32 direction;
 	__u32 skip;      /* a variant called by another with the same bytes: counted once, by the outer */
+	struct rustls_slices slices; /* rustls's OutboundChunks::Multiple: the bytes are these slices */
 };
 
 #define MAX_DEPTH 4
@@ -88,6 +96,39 @@ static long copy_chunk(__u64 index, void *arg)
 	return 0;
 }
 
+#define MAX_SLICES 16
+
+struct slices_ctx {
+	struct payload_chunk *s;
+	struct rustls_slices in;
+	__u64 total; /* bytes to copy, from in.start on */
+	__u64 done;
+	__u64 base_offset;
+};
+
+/* One slice of a rustls OutboundChunks::Multiple: its part of the bytes, chunked like any call's. */
+static long copy_slice(__u64 index, void *arg)
+{
+	struct slices_ctx *sc = arg;
+	if (index >= sc->in.count || sc->done >= sc->total)
+		return 1;
+	__u64 slice[2];
+	if (bpf_probe_read_user(slice, sizeof(slice), (void *)(sc->in.array + index * 16)) != 0)
+		return 1; /* the rest shows as a gap */
+	if (sc->in.start >= slice[1]) {
+		sc->in.start -= slice[1];
+		return 0;
+	}
+	__u64 len = slice[1] - sc->in.start;
+	if (len > sc->total - sc->done)
+		len = sc->total - sc->done;
+	struct copy_ctx c = { .s = sc->s, .buf = slice[0] + sc->in.start, .total = len, .base_offset = sc->base_offset + sc->done };
+	bpf_loop((len + OISP_CHUNK_MAX - 1) / OISP_CHUNK_MAX, copy_chunk, &c, 0);
+	sc->in.start = 0;
+	sc->done += len;
+	return 0;
+}
+
 /* A call into a connection whose socket is not known yet: this thread's next socket write tells. */
 static __always_inline void want_socket(__u64 id, void *ssl)
 {
@@ -128,7 +169,9 @@ static __always_inline void report_socket(__u64 id, __u64 ssl, __u32 generation)
 	bpf_ringbuf_submit(r, 0);
 }
 
-static __always_inline int enter(void *ssl, void *buf, __u32 direction, void *count_ptr)
+#define NO_SLICES ((struct rustls_slices){})
+
+static __always_inline int enter(void *ssl, void *buf, __u32 direction, void *count_ptr, struct rustls_slices slices)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
@@ -153,6 +196,7 @@ static __always_inline int enter(void *ssl, void *buf, __u32 direction, void *co
 	f->count_ptr = (__u64)count_ptr;
 	f->direction = direction;
 	f->skip = 0;
+	f->slices = slices;
 	if (d > 0) {
 		struct call_args *outer = &st->frames[(d - 1) & (MAX_DEPTH - 1)];
 		if (outer->ssl == (__u64)ssl && outer->buf == (__u64)buf && outer->direction == direction)
@@ -212,22 +256,27 @@ static __always_inline int leave(void *ctx, long ret)
 	s->hdr.generation = gen ? *gen : 0;
 	report_socket(id, a.ssl, s->hdr.generation);
 	bpf_get_current_comm(s->hdr.comm, sizeof(s->hdr.comm));
-	s->hdr.lib = bpf_get_attach_cookie(ctx);
+	s->hdr.lib = bpf_get_attach_cookie(ctx) & 0xffffffff; /* the high half is the attach's own (rustls) */
 
 	__u64 total = (__u64)ret;
 	struct oisp_settings *cfg = bpf_map_lookup_elem(&settings, &k);
 	__u64 cap = cfg && cfg->max_payload_bytes ? cfg->max_payload_bytes : DEFAULT_MAX_PAYLOAD;
 	if (total > cap)
 		total = cap;
-	struct copy_ctx c = { .s = s, .buf = a.buf, .total = total, .base_offset = base };
-	bpf_loop((total + OISP_CHUNK_MAX - 1) / OISP_CHUNK_MAX, copy_chunk, &c, 0);
+	if (a.slices.array) {
+		struct slices_ctx sc = { .s = s, .in = a.slices, .total = total, .base_offset = base };
+		bpf_loop(MAX_SLICES, copy_slice, &sc, 0);
+	} else if (a.buf) {
+		struct copy_ctx c = { .s = s, .buf = a.buf, .total = total, .base_offset = base };
+		bpf_loop((total + OISP_CHUNK_MAX - 1) / OISP_CHUNK_MAX, copy_chunk, &c, 0);
+	}
 	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(ssl_write_enter, void *ssl, const void *buf, int num)
 {
-	return enter(ssl, (void *)buf, OISP_DIR_EGRESS, 0);
+	return enter(ssl, (void *)buf, OISP_DIR_EGRESS, 0, NO_SLICES);
 }
 
 SEC("uretprobe")
@@ -239,7 +288,7 @@ int BPF_KRETPROBE(ssl_write_exit, int ret)
 SEC("uprobe")
 int BPF_KPROBE(ssl_read_enter, void *ssl, void *buf, int num)
 {
-	return enter(ssl, buf, OISP_DIR_INGRESS, 0);
+	return enter(ssl, buf, OISP_DIR_INGRESS, 0, NO_SLICES);
 }
 
 SEC("uretprobe")
@@ -251,7 +300,7 @@ int BPF_KRETPROBE(ssl_read_exit, int ret)
 SEC("uprobe")
 int BPF_KPROBE(ssl_write_ex_enter, void *ssl, const void *buf, size_t num, size_t *written)
 {
-	return enter(ssl, (void *)buf, OISP_DIR_EGRESS, written);
+	return enter(ssl, (void *)buf, OISP_DIR_EGRESS, written, NO_SLICES);
 }
 
 SEC("uretprobe")
@@ -263,7 +312,7 @@ int BPF_KRETPROBE(ssl_write_ex_exit, int ret)
 SEC("uprobe")
 int BPF_KPROBE(ssl_read_ex_enter, void *ssl, void *buf, size_t num, size_t *readbytes)
 {
-	return enter(ssl, buf, OISP_DIR_INGRESS, readbytes);
+	return enter(ssl, buf, OISP_DIR_INGRESS, readbytes, NO_SLICES);
 }
 
 SEC("uretprobe")
@@ -307,6 +356,48 @@ static __always_inline void end_connection(__u64 id, void *ssl, __u32 reason)
 	r->reason = reason;
 	r->pad = 0;
 	bpf_ringbuf_submit(r, 0);
+}
+
+/* rustls 0.23, found by structure (no symbols). Writes: CommonState::buffer_plaintext(&mut
+ * CommonState, &OutboundChunks, ..) -> bytes accepted; the CommonState is the connection.
+ * OutboundChunks is Single {0, ptr, len} or Multiple {slices, count, start, end}. */
+SEC("uprobe")
+int BPF_KPROBE(rustls_write_enter, void *common, const void *chunks)
+{
+	__u64 w[4] = {};
+	struct rustls_slices slices = {};
+	void *buf = 0;
+	if (bpf_probe_read_user(w, sizeof(w), chunks) == 0) {
+		if (w[0] == 0)
+			buf = (void *)w[1];
+		else
+			slices = (struct rustls_slices){ .array = w[0], .count = w[1], .start = w[2] };
+	}
+	return enter(common, buf, OISP_DIR_EGRESS, 0, slices);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(rustls_write_exit, long accepted)
+{
+	return leave(ctx, accepted);
+}
+
+/* Reads: <Reader as io::Read>::read(&Reader, buf, len) -> io::Result<usize> (rax 0 = Ok, rdx = the
+ * count). The Reader holds &CommonState.received_plaintext, the attach cookie's high half bytes into
+ * the CommonState: minus that, the same connection as the writes. */
+SEC("uprobe")
+int BPF_KPROBE(rustls_read_enter, const void *reader, void *buf)
+{
+	__u64 received = 0;
+	if (bpf_probe_read_user(&received, sizeof(received), reader) != 0)
+		buf = 0;
+	return enter((void *)(received - (bpf_get_attach_cookie(ctx) >> 32)), buf, OISP_DIR_INGRESS, 0, NO_SLICES);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(rustls_read_exit, long is_err)
+{
+	return leave(ctx, is_err == 0 ? (long)PT_REGS_PARM3(ctx) : 0);
 }
 
 /* Whether any byte went either way on (tgid, ssl) since its connection began. */

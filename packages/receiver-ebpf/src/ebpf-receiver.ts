@@ -40,6 +40,11 @@ export const TLS_PROBES = [
   { symbol: 'SSL_free', program: 'ssl_free_enter', retprobe: false },
   { symbol: 'SSL_do_handshake', program: 'ssl_handshake_enter', retprobe: false },
   { symbol: 'SSL_set_tlsext_host_name', program: 'ssl_set_hostname_enter', retprobe: false },
+  // rustls, found by structure: its own plaintext functions under names of ours.
+  { symbol: 'rustls_buffer_plaintext', program: 'rustls_write_enter', retprobe: false },
+  { symbol: 'rustls_buffer_plaintext', program: 'rustls_write_exit', retprobe: true },
+  { symbol: 'rustls_reader_read', program: 'rustls_read_enter', retprobe: false },
+  { symbol: 'rustls_reader_read', program: 'rustls_read_exit', retprobe: true },
 ];
 
 /** Connections whose SNI is remembered; the oldest is forgotten past this (SSL_free not seen). */
@@ -162,7 +167,8 @@ export class EbpfReceiver implements Receiver {
     }
     for (const t of targets) {
       const hooked = TLS_PROBES.filter((p) => t.symbols?.has(p.symbol));
-      const cookie = this.#libs.push(t.lib) - 1;
+      // The cookie: which file (low half), and for rustls how far its read side's pointer is from the connection's (high half).
+      const cookie = this.#libs.push(t.lib) - 1 + (t.structure?.identityOffset ?? 0) * 2 ** 32;
       try {
         for (const p of hooked) this.#capture?.attachUprobe(p.program, t.path, t.offsets?.get(p.symbol) ?? p.symbol, p.retprobe, -1, cookie);
       } catch (err) {

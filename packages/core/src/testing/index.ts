@@ -7,5 +7,5 @@ export { runConformance, foreignBatches, PASSTHROUGH_EVENT_TYPE, type Conformanc
 export { exampleEvent } from '../schema/examples.ts';
 export type { ComponentTelemetryRecorder, ComponentCounts } from '../telemetry/component-telemetry.ts';
 export { callbackExporter } from './callback-exporter.ts';
-export { makeTestCert } from './test-cert.ts';
+export { makeTestCa, makeTestCert } from './test-cert.ts';
 export { seededRandom } from './seeded-random.ts';

@@ -27,7 +27,7 @@ export interface Target {
    * OpenSSL name they stand for. */
   offsets?: Map<string, number>;
   /** For those: the TLS stack, the facts that agreed on each function, and what discovery cost. */
-  structure?: { stack: string; facts: Record<string, string[]>; ms?: number; cached?: string };
+  structure?: { stack: string; facts: Record<string, string[]>; ms?: number; cached?: string; identityOffset?: number };
 }
 
 function libsslCandidates(): string[] {
@@ -129,7 +129,7 @@ export function structuralTargets(c: Target, found: Discovered): { targets: Targ
       reason: `${c.reason === 'executable' ? '' : `${c.reason}: `}${s.stack} found by structure`,
       symbols: new Set(s.functions.map((f) => f.symbol)),
       offsets: new Map(s.functions.map((f) => [f.symbol, f.offset])),
-      structure: { stack: s.stack, facts: Object.fromEntries(s.functions.map((f) => [f.symbol, f.facts])), ms: found.ms, cached: found.cached },
+      structure: { stack: s.stack, facts: Object.fromEntries(s.functions.map((f) => [f.symbol, f.facts])), ms: found.ms, cached: found.cached, identityOffset: s.identityOffset },
     });
   }
   return out;

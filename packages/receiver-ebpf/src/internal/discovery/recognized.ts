@@ -18,4 +18,7 @@ export interface Recognized {
   unsure?: string;
   /** Optional functions not found, and other things worth saying. */
   notes?: string[];
+  /** Bytes between the pointer the read hook names a connection by and the one the write hook does
+   * (rustls: the received-plaintext buffer inside the CommonState); 0 when the same. */
+  identityOffset?: number;
 }

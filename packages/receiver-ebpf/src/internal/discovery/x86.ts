@@ -23,11 +23,26 @@ export interface Insn {
   /** The register its first operand names (32-bit name), when that operand is a register: what
    * most instructions write. */
   writes?: number;
+  /** Operands as iced names them (OpKind), their registers (full 64-bit names), and a memory
+   * operand's base, index and displacement: for following values through registers. */
+  op0Kind: number;
+  op1Kind: number;
+  op0Register: number;
+  op1Register: number;
+  memBase: number;
+  memIndex: number;
+  displacement: number;
 }
 
 export const Flow = FlowControl;
 export const Mnemonics = Mnemonic;
 export const Registers = Register;
+export const OpKinds = OpKind;
+
+/** The 64-bit name of a general register. */
+function gpr64(register: number): number {
+  return register >= Register.EAX && register <= Register.R15D ? register - Register.EAX + Register.RAX : register;
+}
 
 /** The 32-bit name of a general register (RDI and EDI are the same argument). */
 function gpr32(register: number): number {
@@ -42,7 +57,20 @@ function immediateOf(instr: IcedInstruction, op: number): number | undefined {
 }
 
 function simplify(instr: IcedInstruction): Insn {
-  const out: Insn = { ip: Number(instr.ip), length: instr.length, flow: instr.flowControl, mnemonic: instr.mnemonic };
+  const count = instr.opCount;
+  const out: Insn = {
+    ip: Number(instr.ip),
+    length: instr.length,
+    flow: instr.flowControl,
+    mnemonic: instr.mnemonic,
+    op0Kind: count > 0 ? instr.op0Kind : -1,
+    op1Kind: count > 1 ? instr.op1Kind : -1,
+    op0Register: count > 0 && instr.op0Kind === OpKind.Register ? gpr64(instr.op0Register) : Register.None,
+    op1Register: count > 1 && instr.op1Kind === OpKind.Register ? gpr64(instr.op1Register) : Register.None,
+    memBase: instr.memoryBase,
+    memIndex: instr.memoryIndex,
+    displacement: Number(BigInt.asIntN(64, instr.memoryDisplacementU64)),
+  };
   if (instr.flowControl === FlowControl.Call || instr.flowControl === FlowControl.UnconditionalBranch || instr.flowControl === FlowControl.ConditionalBranch) {
     const kind = instr.op0Kind;
     if (kind === OpKind.NearBranch64 || kind === OpKind.NearBranch32) out.target = Number(instr.nearBranchTarget);
@@ -152,4 +180,24 @@ export function walkFunction(image: ElfImage, entry: number, limit = 0x10000): F
     reader.free();
   }
   return { entry, instructions };
+}
+
+/** Every instruction of [start, end), decoded one after the other: a function as its unwind table
+ * bounds it (a jump table's targets included, which a walk cannot follow). Undefined when a byte
+ * sequence in it is not an instruction. */
+export function decodeRange(image: ElfImage, start: number, end: number): Insn[] | undefined {
+  const reader = readerAround(image, start, 0, end - start);
+  if (!reader) return undefined;
+  const out: Insn[] = [];
+  try {
+    for (let ip = start; ip < end; ) {
+      const insn = reader.at(ip);
+      if (!insn) return undefined;
+      out.push(insn);
+      ip += insn.length;
+    }
+  } finally {
+    reader.free();
+  }
+  return out;
 }
