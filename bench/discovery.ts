@@ -2,8 +2,9 @@
 // against the floor of any answer keyed by the file's content (read it and hash it), each in a
 // fresh process (best of three):
 //   cold   nothing remembered: read, hash, recognize
-//   disk   the answer kept by an earlier run (discovery_cache_dir): read, hash, load
-// Usage: node bench/discovery.ts [binary ...]   (default: Bun from npm)
+//   disk   the answer kept by an earlier run (discovery_cache_dir): found by the file's identity
+//          (device, inode, size, times), so the file is not read at all
+// Usage: node bench/discovery.ts [binary ...]   (default: Bun and turbo 2.8.17 from npm)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, realpathSync, statSync } from 'node:fs';
@@ -24,7 +25,8 @@ if (mode === '--one') {
     console.log(JSON.stringify({ ms: performance.now() - t0, cached: found.cached ?? null, stacks: found.stacks.map((s) => `${s.stack}: ${s.functions.map((f) => f.symbol).join(', ') || s.unsure}`) }));
   }
 } else {
-  const binaries = process.argv.length > 2 ? process.argv.slice(2) : [join(dirname(createRequire(join(import.meta.dirname, '../packages/receiver-ebpf/')).resolve('@oven/bun-linux-x64/package.json')), 'bin/bun')];
+  const fromNpm = (pkg: string, bin: string) => join(dirname(createRequire(join(import.meta.dirname, '../packages/receiver-ebpf/')).resolve(`${pkg}/package.json`)), bin);
+  const binaries = process.argv.length > 2 ? process.argv.slice(2) : [fromNpm('@oven/bun-linux-x64', 'bin/bun'), fromNpm('turbo-linux-64', 'bin/turbo')];
   const once = (p: string, how: string) => JSON.parse(execFileSync(process.execPath, [import.meta.filename, '--one', p, how], { encoding: 'utf8' })) as { ms: number; cached?: string; stacks?: string[] };
   const best = (p: string, how: string) => [0, 1, 2].map(() => once(p, how)).sort((a, b) => a.ms - b.ms)[0];
   for (const binary of binaries.map((b) => realpathSync(b))) {

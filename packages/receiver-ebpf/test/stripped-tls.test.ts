@@ -1,8 +1,9 @@
 // TLS inside stripped static binaries, on the real kernel: Bun (from npm) links BoringSSL with no
-// SSL_* symbols and no unwind table, and a C client built here links OpenSSL 3 statically and is
-// stripped of every symbol. The receiver finds their SSL_write/SSL_read by structure at exec and
-// captures them byte for byte, with no configuration; each runs 100 times under capture unharmed,
-// and a corrupted copy gets no probe.
+// SSL_* symbols and no unwind table, a C client built here links OpenSSL 3 statically and is
+// stripped of every symbol, and turbo (from npm) is Rust with rustls. The receiver finds their
+// plaintext functions by structure and captures them byte for byte, with no configuration; each
+// runs 100 times under capture unharmed; a corrupted copy, or a build whose functions cannot all
+// be verified, gets no probe and says why.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
