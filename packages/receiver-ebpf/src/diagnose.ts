@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { sectionNames } from './internal/elf-symbols.ts';
 import { BPF_OBJECT_PATH, openCapture, SYS_OBJECT_PATH } from './internal/native.ts';
 import { discoverTargets, processFiles, type Target } from './internal/targets.ts';
+import { quicFlows } from './internal/udp-flows.ts';
 import { createDefaultConfig } from './config.ts';
 
 export interface CheckLine {
@@ -92,7 +93,7 @@ function uncoveredStack(path: string): string | undefined {
 }
 
 /** What would be hooked now and why (found by structure too), and the running processes whose TLS
- * we cannot see: a stack found but not verified says why. */
+ * we cannot see: a stack found but not verified says why, and so does QUIC (UDP 443). */
 export function listTargets(binaryPaths: readonly string[] = [], cacheDir: string | undefined = createDefaultConfig().discovery_cache_dir): { hooked: (Target & { pids: number[] })[]; uncovered: Uncovered[] } {
   const files = processFiles(process.pid);
   const { targets, skipped } = discoverTargets(binaryPaths, [process.execPath, ...files.map((f) => f.path)], { cacheDir });
@@ -115,6 +116,10 @@ export function listTargets(binaryPaths: readonly string[] = [], cacheDir: strin
     if (files.some((g) => g.pid === f.pid && g.kind === 'lib' && hookedPaths.has(real(g.path)))) continue;
     const stack = unverified.get(path) ?? uncoveredStack(path);
     if (stack) uncovered.push({ pid: f.pid, path, stack });
+  }
+  for (const q of quicFlows()) {
+    const exe = files.find((f) => f.pid === q.pid && f.kind === 'exe');
+    uncovered.push({ pid: q.pid, path: exe ? real(exe.path) : '?', stack: `QUIC/HTTP/3 (UDP to ${q.remote}): not visible to TLS capture` });
   }
   return { hooked, uncovered };
 }

@@ -24,6 +24,7 @@ import { SystemEvents } from './internal/system-events.ts';
 import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, REC_TLS_SOCKET, type TlsCloseRecord, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
 import { BackgroundDiscovery } from './internal/discovery/background-discovery.ts';
 import { knownStructuralFiles } from './internal/discovery/discover.ts';
+import { quicFlows } from './internal/udp-flows.ts';
 import { discoverTargets, processFiles, structuralTargets, type DiscoveryOptions, type SeenFiles, type Skipped, type Target } from './internal/targets.ts';
 
 /** Where the TLS programs hook (also the floor of bench/tls.ts). */
@@ -81,6 +82,7 @@ export class EbpfReceiver implements Receiver {
   #stopped = false;
   readonly #seenFiles: SeenFiles = new Set();
   readonly #background = new BackgroundDiscovery();
+  readonly #quicSeen = new Set<number>();
   #rescan: NodeJS.Timeout | undefined;
   /** Each hooked file as its processes see it, by the cookie its probes carry (1, 2, ...). */
   readonly #libs: string[] = [''];
@@ -300,7 +302,19 @@ export class EbpfReceiver implements Receiver {
     for (const t of [...result.targets, ...result.deferred]) if (t.reason !== 'binary_paths') t.reason = 'found in a running process';
     this.#attach(result);
     for (const c of result.deferred) void this.#discoverInBackground(c);
+    this.#countQuic();
     this.#settings.telemetry.gauge('rescan_ms', Math.round(performance.now() - t0));
+  }
+
+  /** QUIC (UDP 443) flows: invisible to TLS capture, so each new one is counted and said once. */
+  #countQuic(): void {
+    for (const flow of quicFlows()) {
+      if (this.#quicSeen.has(flow.inode)) continue;
+      if (this.#quicSeen.size >= MAX_TRACKED_CONNECTIONS) this.#quicSeen.clear();
+      this.#quicSeen.add(flow.inode);
+      this.#settings.telemetry.add('quic_flows', 1);
+      this.#settings.logger.warn({ pid: flow.pid, remote: flow.remote }, 'QUIC/HTTP/3 (UDP 443): not visible to TLS capture');
+    }
   }
 
   #onBatch(batch: Buffer): void {
