@@ -13,7 +13,7 @@ import { FunctionEntries } from './function-entry.ts';
 import type { FoundFunction, Recognized } from './recognized.ts';
 
 /** Bumped when a recognizer changes what it finds: older cached answers are then not used. */
-const DISCOVERY_VERSION = 4;
+const DISCOVERY_VERSION = 5;
 
 const RECOGNIZERS = [
   { anchors: BORINGSSL_ANCHORS, recognize: recognizeBoringSsl },

@@ -5,6 +5,7 @@
 //   SSL_write, SSL_read, SSL_do_handshake   by their own names, from ssl/ssl_lib.c
 //   SSL_ctrl (for SNI)                      ssl3_ctrl, by its name from ssl/s3_lib.c: SSL_ctrl hands it
 //                                           SSL_CTRL_SET_TLSEXT_HOSTNAME with the same four arguments
+//                                           (SSL_ctrl itself raises nothing and names no string)
 //   SSL_write_ex, SSL_read_ex               the one other caller of ssl_write_internal/ssl_read_internal
 //                                           (named by their own errors) that hands its four arguments on
 //                                           untouched — true of 3.0 and 3.1; 3.2's SSL_write_ex adds a
@@ -68,7 +69,10 @@ export function recognizeStaticOpenSsl(image: ElfImage, entries: FunctionEntries
   const write = take('SSL_write', raisingAs('SSL_write', lib), named('SSL_write', lib.text), true);
   const read = take('SSL_read', raisingAs('SSL_read', lib), named('SSL_read', lib.text), true);
   take('SSL_do_handshake', raisingAs('SSL_do_handshake', lib), named('SSL_do_handshake', lib.text), false);
-  if (s3.length === 1) take('SSL_ctrl', raisingAs('ssl3_ctrl', s3[0]), () => [`ssl3_ctrl (SSL_ctrl hands it the same four arguments): raises errors as "ssl3_ctrl" from ${s3[0].text}`], false);
+  // Its errors are raised in the cases of a switch: reached through the jump table (jump-table.ts).
+  const ctrl = s3.length === 1 ? raisingAs('ssl3_ctrl', s3[0]) : [];
+  take('SSL_ctrl', ctrl, () => [`ssl3_ctrl (SSL_ctrl hands it the same four arguments): raises errors as "ssl3_ctrl" from ${s3[0].text}`], false);
+  if (ctrl.length === 0) problems.push('SSL_ctrl: ssl3_ctrl not found, so no SNI');
 
   // The _ex variants: the other caller of the internal function that forwards its arguments as they came.
   for (const [symbol, internal, plain] of [['SSL_write_ex', 'ssl_write_internal', write], ['SSL_read_ex', 'ssl_read_internal', read]] as const) {

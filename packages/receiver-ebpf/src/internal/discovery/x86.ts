@@ -3,6 +3,7 @@
 import iced from 'iced-x86';
 import type { Decoder as IcedDecoder, Instruction as IcedInstruction } from 'iced-x86';
 import type { ElfImage } from './elf-image.ts';
+import { jumpTableTargets } from './jump-table.ts';
 
 const { Decoder, DecoderOptions, FlowControl, Instruction, Mnemonic, OpKind, Register } = iced;
 
@@ -24,13 +25,14 @@ export interface Insn {
    * most instructions write. */
   writes?: number;
   /** Operands as iced names them (OpKind), their registers (full 64-bit names), and a memory
-   * operand's base, index and displacement: for following values through registers. */
+   * operand's base, index, scale and displacement: for following values through registers. */
   op0Kind: number;
   op1Kind: number;
   op0Register: number;
   op1Register: number;
   memBase: number;
   memIndex: number;
+  scale: number;
   displacement: number;
 }
 
@@ -69,6 +71,7 @@ function simplify(instr: IcedInstruction): Insn {
     op1Register: count > 1 && instr.op1Kind === OpKind.Register ? gpr64(instr.op1Register) : Register.None,
     memBase: instr.memoryBase,
     memIndex: instr.memoryIndex,
+    scale: instr.memoryIndexScale,
     displacement: Number(BigInt.asIntN(64, instr.memoryDisplacementU64)),
   };
   if (instr.flowControl === FlowControl.Call || instr.flowControl === FlowControl.UnconditionalBranch || instr.flowControl === FlowControl.ConditionalBranch) {
@@ -130,8 +133,8 @@ export function readerAround(image: ElfImage, vaddr: number, before: number, aft
   return new CodeReader(image.contents(section).subarray(from - section.addr, to - section.addr), from);
 }
 
-/** The instructions of a function: every one reachable from its entry through direct branches that
- * stay within `limit` bytes of it. */
+/** The instructions of a function: every one reachable from its entry through direct branches (and
+ * the jump tables of switches) that stay within `limit` bytes of it. */
 export interface FunctionBody {
   entry: number;
   instructions: Map<number, Insn>;
@@ -139,8 +142,9 @@ export interface FunctionBody {
 
 /**
  * Walks a function from `entry` the way the CPU could run it: straight on, both ways at a
- * conditional branch, to the target of a direct jump; a call returns to the next instruction; a
- * return, an indirect jump, a trap or a tail jump out of range ends the path. Undefined when a
+ * conditional branch, to the target of a direct jump or to each case of a switch's jump table; a
+ * call returns to the next instruction; a return, any other indirect jump, a trap or a tail jump
+ * out of range ends the path. Undefined when a
  * path meets bytes that are not a valid instruction, or an instruction that overlaps another
  * decoded one — `entry` is then not the start of code.
  */
@@ -153,12 +157,14 @@ export function walkFunction(image: ElfImage, entry: number, limit = 0x10000): F
   try {
     while (pending.length > 0) {
       let ip = pending.pop() as number;
+      const run: Insn[] = []; // the straight run so far, where a jump table's dispatch is read
       while (!instructions.has(ip)) {
         const covering = covered.get(ip);
         if (covering !== undefined) return undefined; // lands inside another instruction
         const insn = reader.at(ip);
         if (!insn) return undefined;
         instructions.set(ip, insn);
+        run.push(insn);
         for (let b = 1; b < insn.length; b++) {
           if (instructions.has(ip + b)) return undefined;
           covered.set(ip + b, ip);
@@ -169,7 +175,10 @@ export function walkFunction(image: ElfImage, entry: number, limit = 0x10000): F
         } else if (insn.flow === FlowControl.UnconditionalBranch) {
           if (inRange(insn.target)) pending.push(insn.target);
           break;
-        } else if (insn.flow === FlowControl.Return || insn.flow === FlowControl.IndirectBranch || insn.flow === FlowControl.Interrupt || insn.flow === FlowControl.Exception) {
+        } else if (insn.flow === FlowControl.IndirectBranch) {
+          for (const target of jumpTableTargets(image, run) ?? []) if (inRange(target)) pending.push(target);
+          break;
+        } else if (insn.flow === FlowControl.Return || insn.flow === FlowControl.Interrupt || insn.flow === FlowControl.Exception) {
           break;
         }
         ip += insn.length;
@@ -183,7 +192,7 @@ export function walkFunction(image: ElfImage, entry: number, limit = 0x10000): F
 }
 
 /** Every instruction of [start, end), decoded one after the other: a function as its unwind table
- * bounds it (a jump table's targets included, which a walk cannot follow). Undefined when a byte
+ * bounds it (a jump table's targets included, even in a shape jump-table.ts does not follow). Undefined when a byte
  * sequence in it is not an instruction. */
 export function decodeRange(image: ElfImage, start: number, end: number): Insn[] | undefined {
   const reader = readerAround(image, start, 0, end - start);
