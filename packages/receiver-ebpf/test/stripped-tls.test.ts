@@ -19,6 +19,8 @@ import { createTestSettings, makeTestCa, makeTestCert, SinkConsumer, testHost } 
 import { ebpfReceiverFactory } from '../src/factory.ts';
 import { preflight } from '../src/ebpf-receiver.ts';
 import { discoverByStructure } from '../src/internal/discovery/discover.ts';
+import { ElfImage } from '../src/internal/discovery/elf-image.ts';
+import { Flow, walkFunction } from '../src/internal/discovery/x86.ts';
 import { discoverTargets } from '../src/internal/targets.ts';
 import { assertCapturedExactly } from './captured-exactly.ts';
 import { startTlsServer } from './start-tls-server.ts';
@@ -105,6 +107,9 @@ describe('ebpf receiver: TLS in stripped binaries, found by structure', { skip }
       assert.equal((await once(client, 'exit'))[0], 0);
       assert.ok(Number(out.trim()) > RESPONSE, `it read the response (${out.trim()} bytes with the head)`);
       await assertCapturedExactly(() => sink.events, { pid: client.pid!, path, exe: STATIC, sentBody: body, response: RESPONSE, port });
+      const chunks = sink.events.filter((e) => e.event_type === 'capture.data' && (e.data as CaptureData).conn.pid === client.pid);
+      assert.ok(chunks.every((e) => (e.data as CaptureData).conn.lib === STATIC), 'the hooked file on every chunk');
+      assert.ok(chunks.every((e) => (e.data as CaptureData).conn.sni === 'localhost'), 'SNI from SSL_set_tlsext_host_name (SSL_ctrl, hooked at ssl3_ctrl)');
     });
   }
 
@@ -206,6 +211,33 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(('127.0.0.1', ${
     const { stdout } = await run(copy, ['-e', 'setTimeout(() => console.log("ran"), 1000)']);
     assert.equal(stdout.trim(), 'ran');
     assert.ok(await until(() => settings.telemetry.counter('tls_stacks_not_hooked', { stack: 'BoringSSL' }) === 1), 'the unverified stack is counted');
+    assert.equal(hookedByStructure(), before, 'no probe on the corrupted copy');
+  });
+
+  it('a corrupted copy of the static OpenSSL client (an invalid instruction in SSL_write) gets no probe, and says why', async (t) => {
+    const found = discoverByStructure(STATIC);
+    t.diagnostic(`discovery of the static OpenSSL client (${(readFileSync(STATIC).length / 1e6).toFixed(1)} MB): ${found.ms ?? `cached (${found.cached})`} ms`);
+    const write = found.stacks[0].functions.find((f) => f.symbol === 'SSL_write')!;
+    // The first instruction 8 bytes or more into SSL_write, before any branch: every path runs it.
+    const walked = [...walkFunction(ElfImage.read(STATIC), write.vaddr)!.instructions.values()].sort((a, b) => a.ip - b.ip);
+    const at = walked.find((i) => i.ip >= write.vaddr + 8)!;
+    assert.ok(walked.filter((i) => i.ip < at.ip).every((i) => i.flow === Flow.Next), 'no branch before it');
+    const copy = join(dir, 'static-openssl-corrupted');
+    const bytes = readFileSync(STATIC);
+    bytes.fill(0x06, write.offset + (at.ip - write.vaddr), write.offset + (at.ip - write.vaddr) + 4); // push es: not an instruction in 64-bit mode
+    writeFileSync(copy, bytes, { mode: 0o755 });
+
+    const { targets, skipped } = discoverTargets([], [copy], { includeSystem: false });
+    assert.deepEqual(targets, [], 'nothing to hook');
+    assert.equal(skipped.length, 1);
+    assert.equal(skipped[0].stack, 'OpenSSL (static)');
+    assert.match(skipped[0].reason, /^OpenSSL \(static\) found, not hooked: not sure of SSL_write: SSL_write: 0 candidates/);
+
+    // Run under the collector, long enough to be looked at (its connect refused, so SSL_write is never run).
+    const before = hookedByStructure();
+    const client = spawn(copy, ['1', cert, '/v1/corrupted', '16', 'plain', '1'], { stdio: 'ignore' });
+    assert.deepEqual(await once(client, 'exit'), [5, null], 'it exits as the intact client does when refused');
+    assert.ok(await until(() => settings.telemetry.counter('tls_stacks_not_hooked', { stack: 'OpenSSL (static)' }) === 1), 'the unverified stack is counted');
     assert.equal(hookedByStructure(), before, 'no probe on the corrupted copy');
   });
 });
