@@ -43,6 +43,12 @@ export interface NetworkConnect {
   error?: string;
   /** On a non-blocking connect's outcome: from the connect() call to the end of the handshake. */
   duration_ms?: number;
+  /** The socket's transport, when the kernel could read it. UDP to port 443 is QUIC (HTTP/3): its
+   * TLS is inside the program, invisible to TLS capture, and such events say so in `confidence`. */
+  protocol?: 'tcp' | 'udp';
+  /** No connect() was made: this is the first datagram the process was seen sending to `dest` on an
+   * unconnected UDP socket (reported for QUIC destinations only, once per process and destination). */
+  first_datagram?: boolean;
 }
 
 export type ProcessExecEvent = OispEvent<'process.exec', ProcessExec>;

@@ -171,7 +171,7 @@ function dataOf(type: KnownEventType): unknown {
     case 'file.write':
       return { path: '/home/dev/agent/out.txt', fd: 4, bytes: 128, ops: 2 };
     case 'network.connect':
-      return { fd: 5, family: 'inet', dest: { ip: '162.159.140.245', port: 443, domain: 'api.openai.com' }, src: { ip: '10.0.0.5', port: 51522 }, success: true, pending: false };
+      return { fd: 5, family: 'inet', dest: { ip: '162.159.140.245', port: 443, domain: 'api.openai.com' }, src: { ip: '10.0.0.5', port: 51522 }, success: true, pending: false, protocol: 'tcp' };
   }
 }
 

@@ -22,6 +22,8 @@ export const networkConnectSchema = closed(
     pending: bool,
     error: str,
     duration_ms: nonNegative,
+    protocol: enumOf('tcp', 'udp'),
+    first_datagram: bool,
   },
   ['fd', 'family', 'dest', 'success'],
 );
