@@ -94,6 +94,7 @@ static __always_inline int excluded(__u32 tgid)
 #define HAS_PLAIN_SOCKETS 1
 #define HAS_FOLLOWED_FILES 2
 #define HAS_TLS_UNRESOLVED 4
+#define HAS_QUIC_SEND 8 /* a thread is inside its first send to a QUIC destination (sys.bpf.c) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -108,6 +109,14 @@ static __always_inline void flag_process(__u32 bit)
 	__u32 *f = bpf_task_storage_get(&proc_flags, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (f)
 		*f |= bit;
+}
+
+static __always_inline void unflag_process(__u32 bit)
+{
+	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+	__u32 *f = bpf_task_storage_get(&proc_flags, leader, 0, 0);
+	if (f)
+		__sync_fetch_and_and(f, ~bit);
 }
 
 static __always_inline __u32 process_flags(void)

@@ -24,7 +24,15 @@ enum oisp_record_kind {
 	OISP_REC_TCP_CLOSE = 18,
 	/* A non-blocking connect's outcome, when the handshake ends: struct oisp_connect. */
 	OISP_REC_CONNECT_DONE = 19,
+	/* The first datagram a process sent to a QUIC port (UDP 443) on a socket it never connected
+	 * (sendto/sendmsg/sendmmsg with an address), once per process and destination: struct
+	 * oisp_connect, ret the send's result, started_ns 0. */
+	OISP_REC_UDP_SEND = 20,
 };
+
+/* The port whose UDP traffic is QUIC (HTTP/3): encrypted inside the program, so invisible to TLS
+ * capture; what sys.bpf.c reports of it is that it happened. */
+#define OISP_QUIC_PORT 443
 
 #define OISP_SNI_MAX 256
 
@@ -167,7 +175,8 @@ struct oisp_file_io {
 };
 
 /* connect returned (OISP_REC_CONNECT), or a non-blocking one finished its handshake
- * (OISP_REC_CONNECT_DONE: ts_ns is when, started_ns when connect was called, ret its outcome). */
+ * (OISP_REC_CONNECT_DONE: ts_ns is when, started_ns when connect was called, ret its outcome), or
+ * the first datagram to a QUIC port went out on an unconnected UDP socket (OISP_REC_UDP_SEND). */
 struct oisp_connect {
 	__u32 kind;       /* OISP_REC_CONNECT, OISP_REC_CONNECT_DONE */
 	__u32 pid;
@@ -181,7 +190,8 @@ struct oisp_connect {
 	char comm[16];
 	__u64 started_ns;
 	__u16 local_port; /* host order; 0 when the socket has none yet */
-	__u16 pad[3];
+	__u16 protocol;   /* the socket's: IPPROTO_TCP (6), IPPROTO_UDP (17); 0 when not known */
+	__u16 pad[2];
 	__u8 local_addr[16];
 };
 

@@ -1,7 +1,7 @@
 // Process, file and network events from BTF tracepoints (no kprobes, no tracefs): exec and exit
 // of processes, opens of files with their resolved paths, bytes read and written per open file
-// (summed here, sent at close), and outbound connects (DESIGN.md "Known traps": processes and
-// files). Which processes are agents is decided here too: `marked_tgids`, filled by userspace
+// (summed here, sent at close), outbound connects (DESIGN.md "Known traps": processes and
+// files), and QUIC (UDP 443) said once per process and destination, since TLS capture cannot see it. Which processes are agents is decided here too: `marked_tgids`, filled by userspace
 // from TLS SNI, by connects to AI ports, and inherited on fork; file events follow it.
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -30,6 +30,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_sendto 44
 #define NR_recvfrom 45
 #define NR_sendmsg 46
+#define NR_sendmmsg 307
 #define NR_recvmsg 47
 #define NR_dup 32
 #define NR_dup2 33
@@ -52,6 +53,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_sendto 206
 #define NR_recvfrom 207
 #define NR_sendmsg 211
+#define NR_sendmmsg 269
 #define NR_recvmsg 212
 #define NR_dup 23
 #define NR_dup2 -1 /* arm64 has only dup3 */
@@ -762,7 +764,11 @@ static __always_inline void on_socket_exit(__u64 id, struct pending_call *c, lon
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define SOCK_STREAM 1
+#define SOCK_DGRAM 2
 #define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define EAGAIN 11
+#define EINTR 4
 #define EINPROGRESS 115
 #define ECONNABORTED 103
 
@@ -878,6 +884,7 @@ static __always_inline void send_connect_done(struct sock *sk, struct connecting
 	r->fd = w->fd;
 	r->ret = result;
 	sock_addrs(sk, &r->family, &r->port, r->addr, &r->local_port, r->local_addr);
+	r->protocol = IPPROTO_TCP;
 	bpf_ringbuf_submit(r, 0);
 }
 
@@ -905,6 +912,125 @@ int BPF_PROG(on_sock_state, const struct sock *sk, int oldstate, int newstate)
 	return 0;
 }
 
+/* ---- QUIC (UDP 443) ------------------------------------------------------------------------- */
+
+/* QUIC encrypts inside the program (no SSL_write to hook): what can be said is that a process
+ * talks it. A connected UDP socket says so by its connect (a network.connect record, protocol
+ * UDP); an unconnected one names its peer in each send, so the first datagram a process sends to
+ * each QUIC destination is reported at the send's exit, and no later one (quic_seen). A send
+ * without an address (or to another port) costs a register read, or one 8-byte user read for
+ * sendmsg/sendmmsg, plus a 4-byte one when it names an address. */
+
+#define PENDING_SOCKET 1     /* pending_call.flags: a plain-port socket call (its bytes are captured) */
+#define PENDING_QUIC_SEND 2  /* the first send of this process to a QUIC destination */
+
+struct quic_key {
+	__u64 start_ns; /* the process's start: a reused pid is another process */
+	__u32 tgid;
+	__u16 family;
+	__u16 port;
+	__u8 addr[16];
+};
+
+/* QUIC destinations already reported, per process. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct quic_key);
+	__type(value, __u8);
+} quic_seen SEC(".maps");
+
+static __always_inline int is_udp(struct sock *sk)
+{
+	return sk && BPF_CORE_READ(sk, sk_type) == SOCK_DGRAM && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP;
+}
+
+/* The destination a send names, as a quic_seen key: 0 when it names none or not a QUIC port. */
+static __always_inline int quic_destination(__u64 id, __u64 sockaddr, struct quic_key *k)
+{
+	struct { __u16 family; __u16 port_be; } head = {};
+	if (!sockaddr || bpf_probe_read_user(&head, sizeof(head), (void *)sockaddr) != 0)
+		return 0;
+	if (head.port_be != bpf_htons(OISP_QUIC_PORT) || (head.family != AF_INET && head.family != AF_INET6))
+		return 0;
+	k->start_ns = BPF_CORE_READ(bpf_get_current_task_btf(), group_leader, start_time);
+	k->tgid = id >> 32;
+	k->family = head.family;
+	k->port = OISP_QUIC_PORT;
+	if (head.family == AF_INET)
+		bpf_probe_read_user(k->addr, 4, (void *)(sockaddr + 4));
+	else
+		bpf_probe_read_user(k->addr, 16, (void *)(sockaddr + 8));
+	return 1;
+}
+
+/* The address a send names: sendto's dest_addr, sendmsg's msg_name, the first message's for
+ * sendmmsg (a struct mmsghdr begins with its user_msghdr, which begins with msg_name); or 0. */
+static __always_inline __u64 send_address(long nr, struct pt_regs *regs)
+{
+	if (nr == NR_sendto)
+		return PT_REGS_PARM5_CORE_SYSCALL(regs);
+	__u64 name = 0;
+	bpf_probe_read_user(&name, sizeof(name), (void *)PT_REGS_PARM2_CORE_SYSCALL(regs));
+	return name;
+}
+
+/* A send entering: if it is a process's first to this QUIC destination on a UDP socket, its exit
+ * reports it (the process is flagged so that the exit is looked at, until then). */
+static __always_inline int quic_send_enter(__u64 id, long nr, struct pt_regs *regs)
+{
+	__u64 sockaddr = send_address(nr, regs);
+	struct quic_key k = {};
+	if (!quic_destination(id, sockaddr, &k) || bpf_map_lookup_elem(&quic_seen, &k) || excluded(id >> 32))
+		return 0;
+	__s32 fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	if (!is_udp(fd_sock(bpf_get_current_task_btf(), fd)))
+		return 0; /* TCP Fast Open's sendto names an address too */
+	struct pending_call c = { .nr = nr, .fd = fd, .fd2 = -1, .flags = PENDING_QUIC_SEND, .ptr = sockaddr };
+	remember(id, &c);
+	flag_process(HAS_QUIC_SEND);
+	return 1;
+}
+
+/* That send returned: reported once per process and destination (a send that must be retried,
+ * EAGAIN or EINTR, is left to its retry). */
+static __always_inline void quic_send_exit(__u64 id, struct pending_call *c, long ret)
+{
+	unflag_process(HAS_QUIC_SEND);
+	if (ret == -EAGAIN || ret == -EINTR)
+		return;
+	struct quic_key k = {};
+	if (!quic_destination(id, c->ptr, &k))
+		return;
+	__u8 one = 1;
+	if (bpf_map_update_elem(&quic_seen, &k, &one, BPF_NOEXIST) != 0)
+		return; /* another thread's send reported it */
+	struct oisp_connect *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(0, 1);
+		return;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->kind = OISP_REC_UDP_SEND;
+	r->pid = k.tgid;
+	r->tid = (__u32)id;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->fd = c->fd;
+	r->ret = ret < 0 ? ret : 0;
+	r->family = k.family;
+	r->port = OISP_QUIC_PORT;
+	__builtin_memcpy(r->addr, k.addr, sizeof(r->addr));
+	r->protocol = IPPROTO_UDP;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	struct sock *sk = fd_sock(bpf_get_current_task_btf(), c->fd);
+	if (sk) {
+		__u16 family, port;
+		__u8 peer[16];
+		sock_addrs(sk, &family, &port, peer, &r->local_port, r->local_addr);
+	}
+	bpf_ringbuf_submit(r, 0);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 {
@@ -914,10 +1040,15 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 	case NR_sendfile: case NR_splice: case NR_copy_file_range:
 	case NR_dup: case NR_dup2: case NR_dup3: case NR_fcntl:
 	case NR_sendto: case NR_recvfrom: case NR_sendmsg: case NR_recvmsg:
+	case NR_sendmmsg:
 		break;
 	default:
 		return 0;
 	}
+	if ((nr == NR_sendto || nr == NR_sendmsg || nr == NR_sendmmsg) && quic_send_enter(bpf_get_current_pid_tgid(), nr, regs))
+		return 0;
+	if (nr == NR_sendmmsg)
+		return 0;
 	/* Reads, writes, sends and receives of a process with nothing to follow: the common case, done first. */
 	__u32 flags = data_syscall(nr) ? process_flags() : 0;
 	if (data_syscall(nr) && flags == 0)
@@ -1003,7 +1134,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long nr)
 	if (nr == NR_read || nr == NR_write || nr == NR_readv || nr == NR_writev || nr == NR_sendto || nr == NR_recvfrom || nr == NR_sendmsg || nr == NR_recvmsg) {
 		struct fd_key sk = { .tgid = tgid, .fd = c.fd };
 		if (bpf_map_lookup_elem(&plain_socks, &sk)) {
-			c.flags = 1; /* a socket call */
+			c.flags = PENDING_SOCKET;
 			c.ptr = PT_REGS_PARM2_CORE_SYSCALL(regs);
 			c.len = PT_REGS_PARM3_CORE_SYSCALL(regs);
 			remember(id, &c);
@@ -1130,6 +1261,7 @@ static __always_inline void on_connect_exit(__u64 id, struct pending_call *c, lo
 		__u16 family, port;
 		__u8 peer[16];
 		sock_addrs(sk, &family, &port, peer, &r->local_port, r->local_addr);
+		r->protocol = BPF_CORE_READ(sk, sk_protocol);
 	}
 	__u16 port = r->port;
 	__s32 fd = c->fd;
@@ -1190,6 +1322,7 @@ static __always_inline int exit_wanted(long nr)
 	case NR_sendfile: case NR_splice: case NR_copy_file_range:
 	case NR_dup: case NR_dup2: case NR_dup3: case NR_fcntl:
 	case NR_sendto: case NR_recvfrom: case NR_sendmsg: case NR_recvmsg:
+	case NR_sendmmsg:
 		return 1;
 	default:
 		return 0;
@@ -1204,7 +1337,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 #elif defined(__TARGET_ARCH_arm64)
 	long nr = BPF_CORE_READ(regs, syscallno);
 #endif
-	if (!exit_wanted(nr) || (data_syscall(nr) && process_flags() == 0))
+	if (!exit_wanted(nr) || ((data_syscall(nr) || nr == NR_sendmmsg) && process_flags() == 0))
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_call *p = bpf_map_lookup_elem(&pending, &id);
@@ -1213,6 +1346,11 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	struct pending_call c = *p;
 	bpf_map_delete_elem(&pending, &id);
 	__u32 tgid = id >> 32;
+	if (c.flags == PENDING_QUIC_SEND) {
+		if (c.nr == nr)
+			quic_send_exit(id, &c, ret);
+		return 0;
+	}
 	switch (c.nr) {
 	case NR_openat:
 	case NR_openat2:
@@ -1231,7 +1369,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	default:
 		if (ret <= 0)
 			return 0;
-		if (c.flags == 1) {
+		if (c.flags == PENDING_SOCKET) {
 			on_socket_exit(id, &c, ret);
 			return 0;
 		}

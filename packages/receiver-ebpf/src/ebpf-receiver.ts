@@ -19,8 +19,8 @@ import type { EbpfReceiverConfig } from './config.ts';
 import { containerIdOfPid } from './internal/container-id.ts';
 import { BPF_OBJECT_PATH, openCapture, SYS_OBJECT_PATH, type NativeCapture } from './internal/native.ts';
 import { applyProcessFilter } from './internal/process-filter.ts';
-import { decodeSysBatch, REC_EXEC, type ExecRecord, type SysRecord } from './internal/sys-records.ts';
-import { SystemEvents } from './internal/system-events.ts';
+import { decodeSysBatch, REC_EXEC, REC_EXIT, REC_UDP_SEND, type ExecRecord, type SysRecord } from './internal/sys-records.ts';
+import { isQuic, QUIC_INVISIBLE, SystemEvents } from './internal/system-events.ts';
 import { decodeBatch, REC_TLS_CLOSE, REC_TLS_DATA, REC_TLS_SOCKET, type TlsCloseRecord, type TlsDataRecord, type TlsRecord } from './internal/records.ts';
 import { BackgroundDiscovery } from './internal/discovery/background-discovery.ts';
 import { knownStructuralFiles } from './internal/discovery/discover.ts';
@@ -82,7 +82,8 @@ export class EbpfReceiver implements Receiver {
   #stopped = false;
   readonly #seenFiles: SeenFiles = new Set();
   readonly #background = new BackgroundDiscovery();
-  readonly #quicSeen = new Set<number>();
+  /** QUIC destinations said so far, by pid (forgotten at the process's exit). */
+  readonly #quicSeen = new Map<number, Set<string>>();
   #rescan: NodeJS.Timeout | undefined;
   /** Each hooked file as its processes see it, by the cookie its probes carry (1, 2, ...). */
   readonly #libs: string[] = [''];
@@ -201,6 +202,8 @@ export class EbpfReceiver implements Receiver {
     }
     sys.attachAll();
     sys.start((batch) => this.#onSysBatch(batch));
+    // From here the kernel sees every new QUIC flow; those already open are read from /proc once.
+    this.#countQuic();
     this.#counters = setInterval(() => this.#readKernelCounters(), 1000);
     this.#counters.unref();
   }
@@ -245,7 +248,11 @@ export class EbpfReceiver implements Receiver {
       this.#settings.telemetry.error('bad_record', err);
       return;
     }
-    if (this.#capture) for (const r of records) if (r.kind === REC_EXEC) this.#attachExecutable(r);
+    for (const r of records) {
+      if (r.kind === REC_EXEC && this.#capture) this.#attachExecutable(r);
+      else if (r.kind === REC_EXIT) this.#quicSeen.delete(r.pid);
+      else if (isQuic(r) && (r.kind === REC_UDP_SEND || r.ret === 0)) this.#quicFlow(r.pid, r.ip, r.port, r.kind === REC_UDP_SEND ? 'first datagram' : 'connect');
+    }
     const all = this.#system.toEvents(records, nowNs() - process.hrtime.bigint());
     // Plaintext socket data goes on at once, like TLS data; process, file and network events wait
     // system_events_delay_ms: two rings, two poll threads, and what a process did after reading a
@@ -302,19 +309,27 @@ export class EbpfReceiver implements Receiver {
     for (const t of [...result.targets, ...result.deferred]) if (t.reason !== 'binary_paths') t.reason = 'found in a running process';
     this.#attach(result);
     for (const c of result.deferred) void this.#discoverInBackground(c);
-    this.#countQuic();
+    if (!this.#sys) this.#countQuic(); // with system events, the kernel says each new flow
     this.#settings.telemetry.gauge('rescan_ms', Math.round(performance.now() - t0));
   }
 
-  /** QUIC (UDP 443) flows: invisible to TLS capture, so each new one is counted and said once. */
+  /** QUIC (UDP 443) flows open now, from /proc (connected sockets only): each new one said once. */
   #countQuic(): void {
-    for (const flow of quicFlows()) {
-      if (this.#quicSeen.has(flow.inode)) continue;
-      if (this.#quicSeen.size >= MAX_TRACKED_CONNECTIONS) this.#quicSeen.clear();
-      this.#quicSeen.add(flow.inode);
-      this.#settings.telemetry.add('quic_flows', 1);
-      this.#settings.logger.warn({ pid: flow.pid, remote: flow.remote }, 'QUIC/HTTP/3 (UDP 443): not visible to TLS capture');
+    for (const flow of quicFlows()) this.#quicFlow(flow.pid, flow.ip, flow.port, 'running');
+  }
+
+  /** A QUIC flow — invisible to TLS capture — counted and said once per process and destination. */
+  #quicFlow(pid: number, ip: string, port: number, seenBy: 'connect' | 'first datagram' | 'running'): void {
+    let dests = this.#quicSeen.get(pid);
+    if (!dests) {
+      if (this.#quicSeen.size >= MAX_TRACKED_CONNECTIONS) this.#quicSeen.delete(this.#quicSeen.keys().next().value as number);
+      this.#quicSeen.set(pid, (dests = new Set()));
     }
+    const dest = `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
+    if (dests.has(dest) || dests.size >= 1024) return;
+    dests.add(dest);
+    this.#settings.telemetry.add('quic_flows', 1);
+    this.#settings.logger.warn({ pid, remote: dest, seen_by: seenBy }, QUIC_INVISIBLE);
   }
 
   #onBatch(batch: Buffer): void {

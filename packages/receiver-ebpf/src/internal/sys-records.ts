@@ -15,6 +15,10 @@ export const REC_TCP_DATA = 17;
 export const REC_TCP_CLOSE = 18;
 /** A non-blocking connect's outcome, when its handshake ended: laid out as REC_CONNECT. */
 export const REC_CONNECT_DONE = 19;
+/** The first datagram a process sent to a QUIC destination (UDP 443) on an unconnected socket: laid out as REC_CONNECT. */
+export const REC_UDP_SEND = 20;
+/** The port whose UDP is QUIC (bpf/oisp_records.h OISP_QUIC_PORT). */
+export const QUIC_PORT = 443;
 
 const PATH_MAX = 1024;
 
@@ -28,7 +32,7 @@ export const FILE_IO_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, fd: 16, closed: 20, r
 export const FILE_DUP_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, oldfd: 16, newfd: 20, size: 24 } as const;
 export const FORK_LAYOUT = { kind: 0, pid: 4, ts_ns: 8, start_ns: 16, ppid: 24, size: 32 } as const;
 export const CONNECT_LAYOUT = {
-  kind: 0, pid: 4, ts_ns: 8, tid: 16, fd: 20, ret: 24, family: 28, port: 30, addr: 32, comm: 48, started_ns: 64, local_port: 72, local_addr: 80, size: 96,
+  kind: 0, pid: 4, ts_ns: 8, tid: 16, fd: 20, ret: 24, family: 28, port: 30, addr: 32, comm: 48, started_ns: 64, local_port: 72, protocol: 74, local_addr: 80, size: 96,
 } as const;
 
 export interface ExecRecord {
@@ -90,8 +94,9 @@ export interface FileIoRecord {
 }
 
 export interface ConnectRecord {
-  /** REC_CONNECT: connect() returned; REC_CONNECT_DONE: a non-blocking one finished its handshake. */
-  kind: typeof REC_CONNECT | typeof REC_CONNECT_DONE;
+  /** REC_CONNECT: connect() returned; REC_CONNECT_DONE: a non-blocking one finished its handshake;
+   * REC_UDP_SEND: the first datagram to a QUIC destination went out on an unconnected socket. */
+  kind: typeof REC_CONNECT | typeof REC_CONNECT_DONE | typeof REC_UDP_SEND;
   pid: number;
   tid: number;
   tsNs: bigint;
@@ -105,6 +110,8 @@ export interface ConnectRecord {
   /** The socket's own address, when it has one (port 0: none yet). */
   localIp: string;
   localPort: number;
+  /** The socket's protocol, when the kernel could read it. */
+  protocol?: 'tcp' | 'udp';
   comm: string;
 }
 
@@ -152,6 +159,8 @@ export type SysRecord = ExecRecord | ExitRecord | FileOpenRecord | FileIoRecord 
 
 export class SysRecordError extends Error {}
 
+const PROTOCOLS: Record<number, 'tcp' | 'udp'> = { 6: 'tcp', 17: 'udp' };
+
 function cString(buf: Buffer, start: number, max: number): string {
   const field = buf.subarray(start, start + max);
   const nul = field.indexOf(0);
@@ -166,6 +175,7 @@ const SIZES: Record<number, number> = {
   [REC_FILE_IO]: FILE_IO_LAYOUT.size,
   [REC_CONNECT]: CONNECT_LAYOUT.size,
   [REC_CONNECT_DONE]: CONNECT_LAYOUT.size,
+  [REC_UDP_SEND]: CONNECT_LAYOUT.size,
   [REC_FILE_DUP]: FILE_DUP_LAYOUT.size,
   [REC_FORK]: FORK_LAYOUT.size,
   [REC_TCP_DATA]: TLS_DATA_LAYOUT.size,
@@ -242,10 +252,12 @@ export function decodeSysBatch(batch: Buffer): SysRecord[] {
     } else {
       const L = CONNECT_LAYOUT;
       const family = r.readUInt16LE(L.family);
+      const protocol = PROTOCOLS[r.readUInt16LE(L.protocol)];
       out.push({
-        kind: kind === REC_CONNECT_DONE ? REC_CONNECT_DONE : REC_CONNECT, pid, tsNs, startedNs: r.readBigUInt64LE(L.started_ns), tid: r.readUInt32LE(L.tid), fd: r.readInt32LE(L.fd), ret: r.readInt32LE(L.ret),
+        kind: kind === REC_CONNECT_DONE || kind === REC_UDP_SEND ? kind : REC_CONNECT, pid, tsNs, startedNs: r.readBigUInt64LE(L.started_ns), tid: r.readUInt32LE(L.tid), fd: r.readInt32LE(L.fd), ret: r.readInt32LE(L.ret),
         family: family === 2 ? 'inet' : 'inet6', ip: ipString(family, r.subarray(L.addr, L.addr + 16)), port: r.readUInt16LE(L.port),
         localIp: ipString(family, r.subarray(L.local_addr, L.local_addr + 16)), localPort: r.readUInt16LE(L.local_port), comm: cString(r, L.comm, 16),
+        ...(protocol ? { protocol } : {}),
       });
     }
     pos = s + size;

@@ -1,5 +1,6 @@
 // sys.bpf.c's records as OISP events: process.exec / process.exit, file.open, file.read /
-// file.write (totals per open file: at close, and every file_io_interval_ms while in use), network.connect. Keeps what later events need:
+// file.write (totals per open file: at close, and every file_io_interval_ms while in use), network.connect
+// (TCP and UDP; QUIC, UDP 443, marked as invisible to TLS capture). Keeps what later events need:
 // each process as its exec described it (so a short tool's events still say what it was) and the
 // path behind each followed fd.
 import os from 'node:os';
@@ -19,13 +20,16 @@ import {
   type ProcessInfo,
 } from '@oisp/core';
 import { containerIdOf } from './container-id.ts';
-import { REC_CONNECT, REC_CONNECT_DONE, REC_EXEC, REC_EXIT, REC_FILE_DUP, REC_FILE_IO, REC_FILE_OPEN, REC_FORK, REC_TCP_CLOSE, REC_TCP_DATA, type ExecRecord, type SysRecord } from './sys-records.ts';
+import { QUIC_PORT, REC_CONNECT, REC_CONNECT_DONE, REC_UDP_SEND, REC_EXEC, REC_EXIT, REC_FILE_DUP, REC_FILE_IO, REC_FILE_OPEN, REC_FORK, REC_TCP_CLOSE, REC_TCP_DATA, type ConnectRecord, type ExecRecord, type SysRecord } from './sys-records.ts';
 
 const MAX_PROCESSES = 65536;
 const MAX_FDS = 262144;
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
 const EINPROGRESS = os.constants.errno.EINPROGRESS;
+
+/** What a QUIC flow's events say of themselves (and the receiver's warning): TLS capture cannot see it. */
+export const QUIC_INVISIBLE = 'QUIC/HTTP/3 (UDP 443): not visible to TLS capture';
 
 export interface SystemEventOptions {
   source: { collector: string; collector_version?: string };
@@ -149,9 +153,10 @@ export class SystemEvents {
         return [createEvent('capture.data', data, { ...envelope(r.pid, r.tid), source: { ...this.#opts.source, capture_method: 'ebpf_tracepoint', capture_point: 'socket' } })];
       }
       case REC_CONNECT:
-      case REC_CONNECT_DONE: {
+      case REC_CONNECT_DONE:
+      case REC_UDP_SEND: {
         const key = `${r.pid}:${r.fd}`;
-        if (r.ret === 0 || r.ret === -EINPROGRESS) {
+        if (r.kind !== REC_UDP_SEND && (r.ret === 0 || r.ret === -EINPROGRESS)) {
           this.#peers.set(key, { ip: r.ip, port: r.port });
           if (this.#peers.size > MAX_FDS) this.#peers.delete(this.#peers.keys().next().value as string);
         }
@@ -161,7 +166,10 @@ export class SystemEvents {
         if (pending) data.pending = true;
         else if (r.ret < 0) data.error = ERRNO_NAMES.get(-r.ret) ?? `errno ${-r.ret}`;
         if (r.kind === REC_CONNECT_DONE) data.duration_ms = Number(r.tsNs - r.startedNs) / 1e6;
+        if (r.protocol) data.protocol = r.protocol;
+        if (r.kind === REC_UDP_SEND) data.first_datagram = true;
         const e = createEvent('network.connect', data, envelope(r.pid, r.tid));
+        if (isQuic(r)) e.confidence = { level: 'high', completeness: 'metadata_only', reasons: [QUIC_INVISIBLE] };
         if (pending) {
           this.#connecting.set(key, e.event_id);
           if (this.#connecting.size > MAX_FDS) this.#connecting.delete(this.#connecting.keys().next().value as string);
@@ -173,6 +181,11 @@ export class SystemEvents {
         return [e];
       }
     }
+  }
+
+  /** The process's start (boot ns), as its exec or fork said: with the pid, the process's key. */
+  startTime(pid: number): string | undefined {
+    return this.#processes.get(pid)?.start_time;
   }
 
   #remember(r: ExecRecord): ProcessInfo {
@@ -191,4 +204,9 @@ export class SystemEvents {
     this.#processes.set(info.pid, info);
     if (this.#processes.size > MAX_PROCESSES) this.#processes.delete(this.#processes.keys().next().value as number);
   }
+}
+
+/** A record of a QUIC flow: a UDP socket connected to port 443, or a first datagram sent there. */
+export function isQuic(r: SysRecord): r is ConnectRecord {
+  return (r.kind === REC_UDP_SEND || (r.kind === REC_CONNECT && r.protocol === 'udp')) && r.port === QUIC_PORT;
 }

@@ -1,12 +1,17 @@
 // UDP flows to port 443 — QUIC, HTTP/3 — from /proc/net/udp and udp6: TLS capture cannot see inside
 // them (QUIC encrypts in the library, not through OpenSSL's SSL_write), so they are said, not missed
 // silently. Only connected sockets show their peer there; a socket that sends to many peers with
-// sendto() shows none.
+// sendto() shows none (the receiver's kernel side sees those: bpf/sys.bpf.c, OISP_REC_UDP_SEND).
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { ipString } from './ip-address.ts';
 
 export interface UdpFlow {
   pid: number;
   inode: number;
+  /** The peer's address, as the kernel's records spell it (ipString). */
+  ip: string;
+  port: number;
+  /** ip:port, IPv6 in brackets. */
   remote: string;
 }
 
@@ -28,7 +33,7 @@ export function quicFlows(): UdpFlow[] {
       if (f.length < 10) continue;
       const [addr, port] = f[2].split(':');
       if (parseInt(port, 16) !== QUIC_PORT) continue;
-      byInode.set(Number(f[9]), `${hexAddress(addr)}:${QUIC_PORT}`);
+      byInode.set(Number(f[9]), hexAddress(addr));
     }
   }
   if (byInode.size === 0) return [];
@@ -48,8 +53,8 @@ export function quicFlows(): UdpFlow[] {
         continue;
       }
       const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
-      const remote = inode === undefined ? undefined : byInode.get(Number(inode));
-      if (remote) out.push({ pid: Number(p), inode: Number(inode), remote });
+      const ip = inode === undefined ? undefined : byInode.get(Number(inode));
+      if (ip) out.push({ pid: Number(p), inode: Number(inode), ip, port: QUIC_PORT, remote: `${ip.includes(':') ? `[${ip}]` : ip}:${QUIC_PORT}` });
     }
   }
   return out;
@@ -58,11 +63,6 @@ export function quicFlows(): UdpFlow[] {
 /** /proc/net's address: IPv4 as one little-endian word, IPv6 as four. */
 function hexAddress(hex: string): string {
   const words = hex.match(/.{8}/g) ?? [];
-  const bytes = words.flatMap((w) => [...Buffer.from(w, 'hex').reverse()]);
-  if (bytes.length === 4) return bytes.join('.');
-  const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
-  if (mapped) return bytes.slice(12).join('.');
-  const groups = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
-  return `[${groups.join(':')}]`;
+  const bytes = Buffer.from(words.flatMap((w) => [...Buffer.from(w, 'hex').reverse()]));
+  return ipString(bytes.length === 4 ? 2 : 10, bytes);
 }
