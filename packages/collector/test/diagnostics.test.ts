@@ -94,20 +94,29 @@ describe('oisp-collector check / targets', { skip }, () => {
     }
   });
 
-  it('targets: a process sending QUIC (UDP to port 443) is said to be invisible; UDP to another port is not', async () => {
+  it('targets: a process sending QUIC (UDP to port 443, IPv4 and IPv6) is said to be invisible, once per peer; UDP to another port is not', async () => {
+    // Two sockets to each peer: one line per process and peer, not per socket.
     const sender = (port: number) => spawn('/usr/bin/python3', ['-c', `import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(('127.0.0.1', ${port})); s.send(b'quic?'); print('ready', flush=True); time.sleep(30)`], { stdio: ['ignore', 'pipe', 'ignore'] });
+socks = []
+for family, host in [(socket.AF_INET, '127.0.0.1'), (socket.AF_INET, '127.0.0.1'), (socket.AF_INET6, '::1'), (socket.AF_INET6, '::1')]:
+    s = socket.socket(family, socket.SOCK_DGRAM); s.connect((host, ${port})); s.send(b'quic?'); socks.append(s)
+print('ready', flush=True); time.sleep(30)`], { stdio: ['ignore', 'pipe', 'ignore'] });
     const quic = sender(443);
     const other = sender(8443);
     try {
       await Promise.all([quic, other].map((p) => new Promise((r) => p.stdout!.once('data', r))));
       const r = spawnSync(process.execPath, [bin, 'targets', '--json'], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
-      const { uncovered } = JSON.parse(r.stdout) as { uncovered: { pid: number; path: string; stack: string }[] };
-      assert.deepEqual(uncovered.filter((u) => u.pid === quic.pid).map((u) => u.stack), ['QUIC/HTTP/3 (UDP to 127.0.0.1:443): not visible to TLS capture']);
+      const { uncovered } = JSON.parse(r.stdout) as { uncovered: { pid: number; path: string; stack: string; remote?: string }[] };
+      assert.deepEqual(uncovered.filter((u) => u.pid === quic.pid).map((u) => [u.path, u.stack, u.remote]), [
+        [realpathSync('/usr/bin/python3'), 'QUIC/HTTP/3 (UDP to 127.0.0.1:443): not visible to TLS capture', '127.0.0.1:443'],
+        [realpathSync('/usr/bin/python3'), 'QUIC/HTTP/3 (UDP to [::1]:443): not visible to TLS capture', '[::1]:443'],
+      ]);
       assert.deepEqual(uncovered.filter((u) => u.pid === other.pid), [], 'UDP to 8443 is not QUIC');
       const text = spawnSync(process.execPath, [bin, 'targets'], { encoding: 'utf8' }).stdout;
       assert.match(text, new RegExp(`pid ${quic.pid} .* QUIC/HTTP/3 \\(UDP to 127\\.0\\.0\\.1:443\\): not visible to TLS capture`));
+      assert.match(text, new RegExp(`pid ${quic.pid} .* QUIC/HTTP/3 \\(UDP to \\[::1\\]:443\\): not visible to TLS capture`));
+      assert.doesNotMatch(text, new RegExp(`pid ${other.pid} `));
     } finally {
       quic.kill();
       other.kill();

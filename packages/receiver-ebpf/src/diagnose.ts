@@ -80,6 +80,8 @@ export interface Uncovered {
   pid: number;
   path: string;
   stack: string;
+  /** QUIC: the peer (ip:port, IPv6 in brackets). */
+  remote?: string;
 }
 
 /** Which TLS stack a binary carries that neither exports OpenSSL nor was recognized by structure,
@@ -117,9 +119,14 @@ export function listTargets(binaryPaths: readonly string[] = [], cacheDir: strin
     const stack = unverified.get(path) ?? uncoveredStack(path);
     if (stack) uncovered.push({ pid: f.pid, path, stack });
   }
+  // Connected sockets only: an unconnected one names its peer per datagram, which only the running
+  // receiver sees (network.connect with first_datagram, quic_flows). One line per process and peer.
+  const quic = new Set<string>();
   for (const q of quicFlows()) {
+    if (quic.has(`${q.pid} ${q.remote}`)) continue;
+    quic.add(`${q.pid} ${q.remote}`);
     const exe = files.find((f) => f.pid === q.pid && f.kind === 'exe');
-    uncovered.push({ pid: q.pid, path: exe ? real(exe.path) : '?', stack: `QUIC/HTTP/3 (UDP to ${q.remote}): not visible to TLS capture` });
+    uncovered.push({ pid: q.pid, path: exe ? real(exe.path) : '?', stack: `QUIC/HTTP/3 (UDP to ${q.remote}): not visible to TLS capture`, remote: q.remote });
   }
   return { hooked, uncovered };
 }
