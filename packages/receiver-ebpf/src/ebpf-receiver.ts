@@ -309,7 +309,9 @@ export class EbpfReceiver implements Receiver {
     for (const t of [...result.targets, ...result.deferred]) if (t.reason !== 'binary_paths') t.reason = 'found in a running process';
     this.#attach(result);
     for (const c of result.deferred) void this.#discoverInBackground(c);
-    if (!this.#sys) this.#countQuic(); // with system events, the kernel says each new flow
+    // The kernel says each new flow at once (system events); this look is what says them when those
+    // are off, and the backstop for a connected flow whose record was lost (a full ring or queue).
+    this.#countQuic();
     this.#settings.telemetry.gauge('rescan_ms', Math.round(performance.now() - t0));
   }
 
