@@ -24,6 +24,8 @@ import { QUIC_PORT, REC_CONNECT, REC_CONNECT_DONE, REC_UDP_SEND, REC_EXEC, REC_E
 
 const MAX_PROCESSES = 65536;
 const MAX_FDS = 262144;
+/** How long an exited process stays known: its last chunks on the TLS ring come well within this. */
+const EXITED_KEPT_NS = 5_000_000_000n;
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
 const EINPROGRESS = os.constants.errno.EINPROGRESS;
@@ -50,6 +52,8 @@ export class SystemEvents {
   readonly #expected = new Map<string, number>();
   /** The `pending` event of each non-blocking connect under way, `${pid}:${fd}`: its outcome links to it. */
   readonly #connecting = new Map<string, string>();
+  /** Processes that exited, oldest first, kept for EXITED_KEPT_NS after their exit. */
+  readonly #exited: { pid: number; info: ProcessInfo; atNs: bigint }[] = [];
 
   constructor(opts: SystemEventOptions) {
     this.#opts = opts;
@@ -94,7 +98,7 @@ export class SystemEvents {
         if (signal) data.signal = signal;
         const e = createEvent('process.exit', data, envelope(r.pid));
         if (!e.process!.ppid && r.ppid) e.process!.ppid = r.ppid;
-        this.#processes.delete(r.pid);
+        this.#forgetLater(r.pid, r.tsNs);
         for (const key of this.#paths.keys()) if (key.startsWith(`${r.pid}:`)) this.#paths.delete(key);
         return [e];
       }
@@ -197,6 +201,20 @@ export class SystemEvents {
     if (containerId) info.container_id = containerId;
     this.#keep(info);
     return info;
+  }
+
+  /**
+   * An exited process is forgotten a little later, not at once: its last TLS chunks travel on the
+   * other ring and may reach JS after its exit record, and their events still need to say which
+   * program it was (a process that ran for 80 ms is gone from /proc by then).
+   */
+  #forgetLater(pid: number, exitNs: bigint): void {
+    const info = this.#processes.get(pid);
+    if (info) this.#exited.push({ pid, info, atNs: exitNs });
+    while (this.#exited.length > 0 && (exitNs - this.#exited[0].atNs > EXITED_KEPT_NS || this.#exited.length > MAX_PROCESSES)) {
+      const gone = this.#exited.shift()!;
+      if (this.#processes.get(gone.pid) === gone.info) this.#processes.delete(gone.pid); // not a new process with the pid
+    }
   }
 
   #keep(info: ProcessInfo): void {
