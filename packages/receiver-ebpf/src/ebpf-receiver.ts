@@ -87,6 +87,8 @@ export class EbpfReceiver implements Receiver {
   #rescan: NodeJS.Timeout | undefined;
   /** Each hooked file as its processes see it, by the cookie its probes carry (1, 2, ...). */
   readonly #libs: string[] = [''];
+  /** The TLS stack each hooked file carries, by the same cookie: the events' source.capture_point. */
+  readonly #stacks: string[] = ['openssl'];
   /** Process, file and network events: bpf/sys.bpf.c, its own object and ring. */
   #sys: NativeCapture | undefined;
   readonly #system: SystemEvents;
@@ -172,6 +174,7 @@ export class EbpfReceiver implements Receiver {
       const hooked = TLS_PROBES.filter((p) => t.symbols?.has(p.symbol));
       // The cookie: which file (low half), and for rustls how far its read side's pointer is from the connection's (high half).
       const cookie = this.#libs.push(t.lib) - 1 + (t.structure?.identityOffset ?? 0) * 2 ** 32;
+      this.#stacks.push(t.structure ? t.structure.stack.split(' ')[0].toLowerCase() : 'openssl'); // boringssl, openssl, rustls
       try {
         for (const p of hooked) this.#capture?.attachUprobe(p.program, t.path, t.offsets?.get(p.symbol) ?? p.symbol, p.retprobe, -1, cookie);
       } catch (err) {
@@ -380,13 +383,13 @@ export class EbpfReceiver implements Receiver {
     if (map.size > MAX_TRACKED_CONNECTIONS) map.delete(map.keys().next().value as string);
   }
 
-  #envelope(r: { pid: number; tid: number; tsNs: bigint }, monoToWall: bigint, name?: string) {
+  #envelope(r: { pid: number; tid: number; tsNs: bigint }, monoToWall: bigint, name?: string, stack = 'openssl') {
     return {
       ts: formatTimestamp(r.tsNs + monoToWall),
       ts_mono: r.tsNs.toString(),
       // What the process's exec said when we saw it (cmdline, ppid, cwd, start time), else /proc.
       process: { ...(this.#system.process(r.pid) ?? { pid: r.pid, ...this.#fromProc(r.pid), ...(name ? { name } : {}) }), tid: r.tid },
-      source: { collector: this.#settings.buildInfo.command, collector_version: this.#settings.buildInfo.version, capture_method: 'ebpf_uprobe', capture_point: 'openssl' },
+      source: { collector: this.#settings.buildInfo.command, collector_version: this.#settings.buildInfo.version, capture_method: 'ebpf_uprobe', capture_point: stack },
     };
   }
 
@@ -399,7 +402,7 @@ export class EbpfReceiver implements Receiver {
     this.#remember(this.#expected, key, r.offset + r.data.length);
     const data: CaptureData = { conn, direction: r.direction, offset: r.offset, data: r.data };
     if (r.offset > expected) data.bytes_lost = r.offset - expected;
-    return createEvent('capture.data', data, this.#envelope(r, monoToWall, r.comm));
+    return createEvent('capture.data', data, this.#envelope(r, monoToWall, r.comm, this.#stacks[r.lib]));
   }
 
   /** SSL_free, or a new handshake on its pointer: the connection is over; what was seen of each direction goes with it. */

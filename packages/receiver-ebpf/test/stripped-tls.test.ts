@@ -95,6 +95,7 @@ describe('ebpf receiver: TLS in stripped binaries, found by structure', { skip }
       const chunks = sink.events.filter((e) => e.event_type === 'capture.data' && (e.data as CaptureData).conn.pid === bun.pid);
       assert.ok(chunks.every((e) => (e.data as CaptureData).conn.lib === BUN), 'the hooked file on every chunk');
       assert.ok(chunks.every((e) => (e.data as CaptureData).conn.sni === 'localhost'), 'SNI from SSL_set_tlsext_host_name');
+      assert.ok(chunks.every((e) => e.source?.capture_point === 'boringssl'), 'the stack, as the capture point');
     });
   }
 
@@ -303,6 +304,7 @@ describe('ebpf receiver: rustls in a stripped Rust binary (turbo 2.8.17 from npm
     const requests = Buffer.concat(ports().map((p) => stream(byPort().get(p)!, 'egress'))).toString('latin1');
     assert.match(requests, /GET \/v8\/artifacts\/\w+/, 'the artifact lookup');
     assert.match(requests, /PUT \/v8\/artifacts\/\w+/, 'the artifact upload');
+    assert.ok(sink.events.filter((e) => e.event_type === 'capture.data' && (e.data as CaptureData).conn.pid === pid).every((e) => e.source?.capture_point === 'rustls'), 'the stack, as the capture point');
     const answers = Buffer.concat(ports().map((p) => stream(byPort().get(p)!, 'ingress'))).toString('latin1');
     assert.match(answers, /^HTTP\/1\.1 404 Not Found\r\n/, 'the miss it read');
   }
