@@ -867,16 +867,25 @@ static __always_inline void watch_connect(__u64 id, __s32 fd, __u64 addr)
 	bpf_map_update_elem(&connecting, &key, &w, BPF_ANY);
 }
 
-/* A non-blocking connect's outcome: addresses from the socket itself. */
-static __always_inline void send_connect_done(struct sock *sk, struct connecting *w, __u64 ts, __s32 result)
+/* A zeroed connect record of `kind` in the ring, or NULL (the drop counted). */
+static __always_inline struct oisp_connect *connect_record(__u32 kind)
 {
 	struct oisp_connect *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		count_drop(0, 1);
-		return;
+		return NULL;
 	}
 	__builtin_memset(r, 0, sizeof(*r));
-	r->kind = OISP_REC_CONNECT_DONE;
+	r->kind = kind;
+	return r;
+}
+
+/* A non-blocking connect's outcome: addresses from the socket itself. */
+static __always_inline void send_connect_done(struct sock *sk, struct connecting *w, __u64 ts, __s32 result)
+{
+	struct oisp_connect *r = connect_record(OISP_REC_CONNECT_DONE);
+	if (!r)
+		return;
 	r->pid = w->tgid;
 	r->tid = w->tid;
 	r->ts_ns = ts;
@@ -1005,13 +1014,9 @@ static __always_inline void quic_send_exit(__u64 id, struct pending_call *c, lon
 	__u8 one = 1;
 	if (bpf_map_update_elem(&quic_seen, &k, &one, BPF_NOEXIST) != 0)
 		return; /* another thread's send reported it */
-	struct oisp_connect *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		count_drop(0, 1);
+	struct oisp_connect *r = connect_record(OISP_REC_UDP_SEND);
+	if (!r)
 		return;
-	}
-	__builtin_memset(r, 0, sizeof(*r));
-	r->kind = OISP_REC_UDP_SEND;
 	r->pid = k.tgid;
 	r->tid = (__u32)id;
 	r->ts_ns = bpf_ktime_get_ns();
@@ -1235,13 +1240,9 @@ static __always_inline void on_connect_exit(__u64 id, struct pending_call *c, lo
 	bpf_probe_read_user(&family, sizeof(family), (void *)c->ptr);
 	if (family != AF_INET && family != AF_INET6)
 		return; /* unix sockets and the rest: not network */
-	struct oisp_connect *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-	if (!r) {
-		count_drop(0, 1);
+	struct oisp_connect *r = connect_record(OISP_REC_CONNECT);
+	if (!r)
 		return;
-	}
-	__builtin_memset(r, 0, sizeof(*r));
-	r->kind = OISP_REC_CONNECT;
 	r->pid = tgid;
 	r->tid = (__u32)id;
 	r->ts_ns = bpf_ktime_get_ns();

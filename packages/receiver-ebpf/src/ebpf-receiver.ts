@@ -84,6 +84,8 @@ export class EbpfReceiver implements Receiver {
   readonly #background = new BackgroundDiscovery();
   /** QUIC destinations said so far, by pid (forgotten at the process's exit). */
   readonly #quicSeen = new Map<number, Set<string>>();
+  /** QUIC sockets already found in /proc (by inode): a rescan does not look for their process again. */
+  readonly #quicSockets = new Set<number>();
   #rescan: NodeJS.Timeout | undefined;
   /** Each hooked file as its processes see it, by the cookie its probes carry (1, 2, ...). */
   readonly #libs: string[] = [''];
@@ -320,7 +322,11 @@ export class EbpfReceiver implements Receiver {
 
   /** QUIC (UDP 443) flows open now, from /proc (connected sockets only): each new one said once. */
   #countQuic(): void {
-    for (const flow of quicFlows()) this.#quicFlow(flow.pid, flow.ip, flow.port, 'running');
+    for (const flow of quicFlows(this.#quicSockets)) {
+      if (this.#quicSockets.size >= MAX_TRACKED_CONNECTIONS) this.#quicSockets.clear();
+      this.#quicSockets.add(flow.inode);
+      this.#quicFlow(flow.pid, flow.ip, flow.port, 'running');
+    }
   }
 
   /** A QUIC flow — invisible to TLS capture — counted and said once per process and destination. */

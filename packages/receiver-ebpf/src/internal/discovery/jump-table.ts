@@ -9,9 +9,9 @@
 // what the CPU can do there, no more. Anything else stays a dead end, as before.
 import iced from 'iced-x86';
 import type { ElfImage } from './elf-image.ts';
-import type { Insn } from './x86.ts';
+import { gpr64, type Insn } from './x86.ts';
 
-const { FlowControl, Mnemonic, OpKind, Register } = iced;
+const { FlowControl, Mnemonic, OpKind } = iced;
 
 /** No switch in a TLS library has more cases; a bigger bound is not a jump table we understand. */
 const MAX_ENTRIES = 4096;
@@ -19,20 +19,11 @@ const MAX_ENTRIES = 4096;
 const KEEPS_FLAGS = new Set([Mnemonic.Mov, Mnemonic.Movzx, Mnemonic.Movsxd, Mnemonic.Lea, Mnemonic.Nop]);
 const COPIES = new Set([Mnemonic.Mov, Mnemonic.Movzx]);
 
-/** The 64-bit register an 8-, 16- or 32-bit general register is part of (AH..BH: none). */
-function full(register: number): number {
-  if (register >= Register.AL && register <= Register.BL) return register - Register.AL + Register.RAX;
-  if (register >= Register.SPL && register <= Register.R15L) return register - Register.SPL + Register.RSP;
-  if (register >= Register.AX && register <= Register.R15W) return register - Register.AX + Register.RAX;
-  if (register >= Register.EAX && register <= Register.R15D) return register - Register.EAX + Register.RAX;
-  return register >= Register.RAX && register <= Register.R15 ? register : Register.None;
-}
-
 /** The targets of the jump table `run` (a straight run of instructions) ends in, or undefined. */
 export function jumpTableTargets(image: ElfImage, run: readonly Insn[]): number[] | undefined {
   const jmp = run[run.length - 1];
   if (!jmp || jmp.flow !== FlowControl.IndirectBranch || jmp.op0Kind !== OpKind.Register) return undefined;
-  const writes = (insn: Insn, register: number) => insn.op0Kind === OpKind.Register && full(insn.op0Register) === register;
+  const writes = (insn: Insn, register: number) => insn.op0Kind === OpKind.Register && insn.op0Register === register;
   /** The last instruction before index `before` that may write `register` (a call may write any). */
   const writer = (register: number, before: number): number => {
     for (let k = before - 1; k >= 0; k--) if (run[k].flow === FlowControl.Call || writes(run[k], register)) return k;
@@ -58,15 +49,15 @@ export function jumpTableTargets(image: ElfImage, run: readonly Insn[]): number[
   while (cmp >= 0 && KEEPS_FLAGS.has(run[cmp].mnemonic)) cmp--;
   const compare = run[cmp];
   if (cmp < 0 || compare.mnemonic !== Mnemonic.Cmp || compare.op0Kind !== OpKind.Register || compare.immediate === undefined) return undefined;
-  const compared = full(compare.op0Register);
+  const compared = compare.op0Register;
   const bounded = new Set([compared]);
   // Copies of it made before the compare and intact since (movzx eax, dil; cmp dil, N) share the bound.
   const since = new Set<number>();
   for (let k = cmp - 1; k >= 0 && run[k].flow !== FlowControl.Call; k--) {
     const insn = run[k];
     if (insn.op0Kind !== OpKind.Register) continue;
-    const to = full(insn.op0Register);
-    if (COPIES.has(insn.mnemonic) && insn.op1Kind === OpKind.Register && full(insn.op1Register) === compared && !since.has(to) && !since.has(compared)) bounded.add(to);
+    const to = insn.op0Register;
+    if (COPIES.has(insn.mnemonic) && insn.op1Kind === OpKind.Register && insn.op1Register === compared && !since.has(to) && !since.has(compared)) bounded.add(to);
     if (to === compared) break;
     since.add(to);
   }
@@ -74,11 +65,11 @@ export function jumpTableTargets(image: ElfImage, run: readonly Insn[]): number[
     const insn = run[k];
     if (insn.flow === FlowControl.Call) return undefined;
     if (insn.op0Kind !== OpKind.Register) continue;
-    const copied = COPIES.has(insn.mnemonic) && insn.op1Kind === OpKind.Register && bounded.has(full(insn.op1Register));
-    if (copied) bounded.add(full(insn.op0Register));
-    else bounded.delete(full(insn.op0Register));
+    const copied = COPIES.has(insn.mnemonic) && insn.op1Kind === OpKind.Register && bounded.has(insn.op1Register);
+    if (copied) bounded.add(insn.op0Register);
+    else bounded.delete(insn.op0Register);
   }
-  if (!bounded.has(entry.memIndex)) return undefined;
+  if (!bounded.has(gpr64(entry.memIndex))) return undefined;
 
   const entries = compare.immediate + 1;
   const offset = image.fileOffset(table);

@@ -5,7 +5,7 @@ import type { Decoder as IcedDecoder, Instruction as IcedInstruction } from 'ice
 import type { ElfImage } from './elf-image.ts';
 import { jumpTableTargets } from './jump-table.ts';
 
-const { Decoder, DecoderOptions, FlowControl, Instruction, Mnemonic, OpKind, Register } = iced;
+const { Decoder, DecoderOptions, FlowControl, Instruction, Mnemonic, OpKind, Register, RegisterExt } = iced;
 
 /** What discovery needs of one instruction, as plain numbers (no wasm object outlives a call). */
 export interface Insn {
@@ -24,7 +24,7 @@ export interface Insn {
   /** The register its first operand names (32-bit name), when that operand is a register: what
    * most instructions write. */
   writes?: number;
-  /** Operands as iced names them (OpKind), their registers (full 64-bit names), and a memory
+  /** Operands as iced names them (OpKind), their registers (full 64-bit names, gpr64), and a memory
    * operand's base, index, scale and displacement: for following values through registers. */
   op0Kind: number;
   op1Kind: number;
@@ -41,14 +41,14 @@ export const Mnemonics = Mnemonic;
 export const Registers = Register;
 export const OpKinds = OpKind;
 
-/** The 64-bit name of a general register. */
-function gpr64(register: number): number {
-  return register >= Register.EAX && register <= Register.R15D ? register - Register.EAX + Register.RAX : register;
+/** The 64-bit name of a general register, whatever width names it (EDI, DI, DIL: RDI). */
+export function gpr64(register: number): number {
+  return RegisterExt.isGPR(register) ? RegisterExt.fullRegister(register) : register;
 }
 
 /** The 32-bit name of a general register (RDI and EDI are the same argument). */
 function gpr32(register: number): number {
-  return register >= Register.RAX && register <= Register.R15 ? register - Register.RAX + Register.EAX : register;
+  return RegisterExt.isGPR(register) ? RegisterExt.fullRegister32(register) : register;
 }
 
 function immediateOf(instr: IcedInstruction, op: number): number | undefined {
